@@ -1,0 +1,587 @@
+"""Helpers shared by the pipeline stages: params, errors, atomic writes, data checks, models.
+
+Stages import only what they use; TensorFlow is imported lazily by `keras_backend()` so the
+stages that do not train a network start in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+PARAMS_FILE = Path("params.yaml")
+IMAGE_SIDE = 28
+N_PIXELS = IMAGE_SIDE * IMAGE_SIDE
+N_CLASSES = 10
+PIXEL_COLUMNS = [f"pixel{i}" for i in range(N_PIXELS)]
+TRAIN_HEADER = ["label", *PIXEL_COLUMNS]
+SUBMISSION_HEADER = ["ImageId", "Label"]
+MODEL_NAMES = ("lr", "mlp", "cnn")
+
+
+class PipelineError(Exception):
+    """A problem the user can fix (bad params or bad input); reported as one line."""
+
+
+def run(main: Callable[[], None]) -> None:
+    """Run a stage's `main()`; a PipelineError becomes one line on stderr and exit code 1."""
+    try:
+        main()
+    except PipelineError as err:
+        stage = Path(sys.argv[0]).stem
+        print(f"{stage}: error: {err}", file=sys.stderr)
+        sys.exit(1)
+
+
+def quiet() -> bool:
+    """True under pytest (or DIGITS_QUIET=1): stages then print no progress lines."""
+    return "PYTEST_CURRENT_TEST" in os.environ or os.environ.get("DIGITS_QUIET") == "1"
+
+
+def log(message: str) -> None:
+    """Print a progress line unless running quietly."""
+    if not quiet():
+        print(message, flush=True)
+
+
+# --------------------------------------------------------------------------- params
+
+Check = Callable[[str, Any], Any]
+
+
+def _bad(key: str, allowed: str, value: Any) -> PipelineError:
+    return PipelineError(f"{PARAMS_FILE}: {key} must be {allowed}, got {value!r}")
+
+
+def integer(minimum: int = 0) -> Check:
+    """An int >= minimum (booleans refused)."""
+
+    def check(key: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise _bad(key, f"an integer >= {minimum}", value)
+        return value
+
+    return check
+
+
+def number(low: float, high: float, low_open: bool = False, high_open: bool = False) -> Check:
+    """A float between low and high (ends excluded when *_open); DVC's `-S key=1` ints are cast."""
+
+    def check(key: str, value: Any) -> float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if ok:
+            value = float(value)
+            ok = (value > low if low_open else value >= low) and (
+                value < high if high_open else value <= high
+            )
+        if not ok:
+            interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+            raise _bad(key, f"a number in {interval}", value)
+        return value
+
+    return check
+
+
+def positive() -> Check:
+    """A float > 0."""
+
+    def check(key: str, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise _bad(key, "a number > 0", value)
+        return float(value)
+
+    return check
+
+
+def boolean(key: str, value: Any) -> bool:
+    """true or false."""
+    if not isinstance(value, bool):
+        raise _bad(key, "true or false", value)
+    return value
+
+
+def choice(*options: Any) -> Check:
+    """One of the given values."""
+
+    def check(key: str, value: Any) -> Any:
+        if value not in options or isinstance(value, bool) != isinstance(options[0], bool):
+            raise _bad(key, "one of " + ", ".join(map(str, options)), value)
+        return value
+
+    return check
+
+
+def int_list(minimum: int = 1, min_length: int = 1) -> Check:
+    """A list of at least min_length ints, each >= minimum."""
+
+    def check(key: str, value: Any) -> list[int]:
+        if (
+            not isinstance(value, list)
+            or len(value) < min_length
+            or any(isinstance(v, bool) or not isinstance(v, int) or v < minimum for v in value)
+        ):
+            raise _bad(key, f"a list of at least {min_length} integers >= {minimum}", value)
+        return value
+
+    return check
+
+
+def optional(inner: Check) -> Check:
+    """`null` or what `inner` allows."""
+
+    def check(key: str, value: Any) -> Any:
+        return None if value is None else inner(key, value)
+
+    return check
+
+
+def text(key: str, value: Any) -> str:
+    """A non-empty string."""
+    if not isinstance(value, str) or not value:
+        raise _bad(key, "a non-empty string", value)
+    return value
+
+
+def load_params_file(path: Path = PARAMS_FILE) -> dict[str, Any]:
+    """Parse params.yaml into a mapping, with a one-line error when it is not one."""
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise PipelineError(f"{path}: file not found (run from the project root)") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise PipelineError(f"{path}:{where}: not valid YAML") from None
+    if not isinstance(data, dict):
+        raise PipelineError(f"{path}: expected a mapping of params at the top level")
+    return data
+
+
+def read_params(
+    section: str, spec: dict[str, Check], top_level: dict[str, Check] | None = None
+) -> dict[str, Any]:
+    """Read and check one section of params.yaml (plus any top-level keys a stage reads).
+
+    Every key in `spec` must be present and pass its check; a key in the section that is not
+    in `spec` (a misspelling) is an error too.
+    """
+    data = load_params_file()
+    values = data.get(section)
+    if not isinstance(values, dict):
+        raise PipelineError(f"{PARAMS_FILE}: missing section '{section}:' (a mapping of params)")
+    unknown = sorted(set(values) - set(spec))
+    if unknown:
+        raise PipelineError(
+            f"{PARAMS_FILE}: unknown key {section}.{unknown[0]} "
+            f"(allowed: {', '.join(sorted(spec))})"
+        )
+    checked = {}
+    for key, check in spec.items():
+        if key not in values:
+            raise PipelineError(f"{PARAMS_FILE}: missing key {section}.{key}")
+        checked[key] = check(f"{section}.{key}", values[key])
+    for key, check in (top_level or {}).items():
+        if key not in data:
+            raise PipelineError(f"{PARAMS_FILE}: missing top-level key {key}")
+        checked[key] = check(key, data[key])
+    return checked
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+@contextmanager
+def atomic_paths(*paths: Path) -> Iterator[list[Path]]:
+    """Yield temporary paths beside `paths`; all are moved into place only if the block succeeds.
+
+    Nothing a failed stage half-wrote ever replaces a good output. The temporary names keep
+    the final suffix (np.save and Keras look at it).
+    """
+    temps = []
+    try:
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+            os.close(fd)
+            temps.append(Path(tmp))
+        yield temps
+        for tmp, path in zip(temps, paths, strict=True):
+            os.replace(tmp, path)
+    finally:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+
+
+def save_json(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON atomically, pretty enough to diff in git."""
+    with atomic_paths(path) as (tmp,):
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+def save_arrays(directory: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Save each array as directory/NAME.npy, all or nothing."""
+    paths = [directory / f"{name}.npy" for name in arrays]
+    with atomic_paths(*paths) as temps:
+        for tmp, array in zip(temps, arrays.values(), strict=True):
+            np.save(tmp, array)
+
+
+def load_array(path: Path, mmap: bool = True) -> np.ndarray:
+    """Load a .npy written by an earlier stage (memory-mapped by default)."""
+    if not path.exists():
+        raise PipelineError(f"{path}: not found (run the stage that writes it: dvc repro)")
+    return np.load(path, mmap_mode="r" if mmap else None)
+
+
+def save_csv(path: Path, frame: pd.DataFrame) -> None:
+    """Write a CSV atomically, without the index."""
+    with atomic_paths(path) as (tmp,):
+        frame.to_csv(tmp, index=False)
+
+
+def class_counts(labels: np.ndarray) -> dict[str, int]:
+    """Count of each digit 0..9, keys as strings for JSON."""
+    counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=N_CLASSES)
+    return {str(digit): int(n) for digit, n in enumerate(counts)}
+
+
+# --------------------------------------------------------------------------- data checks
+
+
+def _first_bad_cell(frame: pd.DataFrame, high: dict[str, int]) -> tuple[int, str, str] | None:
+    """Find the first cell (file order) that is missing, not an integer or out of range.
+
+    Returns (row position, column, what was expected) or None when every cell is good.
+    """
+    first: tuple[int, str, str] | None = None
+    for column in frame.columns:
+        raw = frame[column]
+        values = pd.to_numeric(raw, errors="coerce")
+        missing = raw.isna().to_numpy()
+        not_number = values.isna().to_numpy() & ~missing
+        integral = (values % 1 == 0).to_numpy()
+        in_range = ((values >= 0) & (values <= high[column])).to_numpy()
+        bad = missing | not_number | ~integral | ~in_range
+        if not bad.any():
+            continue
+        row = int(np.argmax(bad))
+        if first is not None and row >= first[0]:
+            continue
+        shown = "an empty cell" if missing[row] else repr(str(raw.iloc[row]))
+        first = (row, column, f"expected an integer 0..{high[column]}, got {shown}")
+    return first
+
+
+def read_digits_csv(path: Path, labelled: bool) -> tuple[np.ndarray | None, np.ndarray]:
+    """Read and check a Kaggle digits CSV; return (labels or None, pixels as uint8 (N, 784)).
+
+    Checks: exact header (`label,pixel0..pixel783` for train, `pixel0..pixel783` for test),
+    integer values, pixels 0..255, labels 0..9, no missing values, at least one row. A violation
+    raises PipelineError naming the file, line and column.
+    """
+    expected = TRAIN_HEADER if labelled else PIXEL_COLUMNS
+    try:
+        with open(path, newline="") as handle:
+            header = handle.readline().strip().split(",")
+    except FileNotFoundError:
+        raise PipelineError(f"{path}: file not found") from None
+    except UnicodeDecodeError:
+        raise PipelineError(f"{path}: not a text CSV file") from None
+    if header != expected:
+        raise PipelineError(f"{path}: line 1: {_header_problem(header, labelled)}")
+    try:
+        frame = pd.read_csv(path, low_memory=False)
+    except pd.errors.ParserError as err:
+        raise PipelineError(f"{path}: {str(err).strip().rstrip('.')}") from None
+    except pd.errors.EmptyDataError:
+        frame = pd.DataFrame(columns=expected)
+    if len(frame) == 0:
+        raise PipelineError(f"{path}: no data rows after the header (expected at least one)")
+    if not all(pd.api.types.is_integer_dtype(t) for t in frame.dtypes) or _out_of_range(frame):
+        high = {column: 9 if column == "label" else 255 for column in frame.columns}
+        bad = _first_bad_cell(frame, high)
+        if bad is not None:
+            row, column, problem = bad
+            raise PipelineError(f"{path}: line {row + 2}, column {column}: {problem}")
+    values = frame.to_numpy(dtype=np.uint8)
+    if labelled:
+        return values[:, 0].copy(), np.ascontiguousarray(values[:, 1:])
+    return None, values
+
+
+def _out_of_range(frame: pd.DataFrame) -> bool:
+    """True if an integer frame has a pixel outside 0..255 or a label outside 0..9."""
+    pixels = frame[PIXEL_COLUMNS].to_numpy()
+    if pixels.min() < 0 or pixels.max() > 255:
+        return True
+    return "label" in frame and not frame["label"].between(0, 9).all()
+
+
+def _header_problem(header: list[str], labelled: bool) -> str:
+    """Describe how a header differs from the Kaggle one."""
+    expected = TRAIN_HEADER if labelled else PIXEL_COLUMNS
+    shape = "label,pixel0,...,pixel783" if labelled else "pixel0,...,pixel783 (no label column)"
+    if not labelled and "label" in header:
+        return f"test file must not have a label column (expected header {shape})"
+    missing = [column for column in expected if column not in header]
+    if missing:
+        return f"missing column {missing[0]} (expected header {shape})"
+    extra = [column for column in header if column not in expected]
+    if extra:
+        return f"unexpected column {extra[0]!r} (expected header {shape})"
+    position = next(i for i, (a, b) in enumerate(zip(header, expected, strict=False)) if a != b)
+    return f"column {position + 1} is {header[position]!r}, expected {expected[position]!r} ({shape})"
+
+
+def read_checked_pixels(path: Path, labelled: bool) -> tuple[np.ndarray | None, np.ndarray]:
+    """Fast read of a CSV that `fetch` already validated: uint8 (labels, pixels)."""
+    if not path.exists():
+        raise PipelineError(f"{path}: not found (run the fetch stage first: dvc repro fetch)")
+    values = pd.read_csv(path, dtype=np.uint8).to_numpy()
+    if labelled:
+        return values[:, 0].copy(), np.ascontiguousarray(values[:, 1:])
+    return None, values
+
+
+# --------------------------------------------------------------------------- keras models
+
+
+def keras_backend(seed: int) -> Any:
+    """Import Keras on TensorFlow with this project's CPU settings, seeded; return `keras`.
+
+    oneDNN is off by default on AMD CPUs in TensorFlow 2.21; it speeds the CNN up about 2x,
+    so it is switched on here (before TensorFlow is imported) unless the user set it.
+    """
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    return keras
+
+
+def build_mlp(
+    keras: Any, layers: list[int], activation: str, learning_rate: float, jit_compile: bool
+) -> Any:
+    """The notebook's dense network: Dense layers, then a 10-way softmax; Adam; crossentropy."""
+    model = keras.Sequential([keras.Input((N_PIXELS,))], name="mlp")
+    for units in layers:
+        model.add(keras.layers.Dense(units, activation=activation))
+    model.add(keras.layers.Dense(N_CLASSES, activation="softmax"))
+    return _compile(keras, model, learning_rate, jit_compile)
+
+
+def build_cnn(
+    keras: Any,
+    filters: list[int],
+    kernel_size: int,
+    conv_activation: str | None,
+    dropout: float,
+    dense_units: int,
+    learning_rate: float,
+    jit_compile: bool,
+) -> Any:
+    """The notebook's CNN: [Conv2D(same) -> MaxPool -> Dropout] per filter count, Dense, softmax.
+
+    The notebook's convolutions have no activation; `conv_activation` keeps that by default.
+    """
+    layers = keras.layers
+    model = keras.Sequential([keras.Input((IMAGE_SIDE, IMAGE_SIDE, 1))], name="cnn")
+    for count in filters:
+        model.add(layers.Conv2D(count, kernel_size, padding="same", activation=conv_activation))
+        model.add(layers.MaxPool2D())
+        model.add(layers.Dropout(dropout))
+    model.add(layers.Flatten())
+    model.add(layers.Dense(dense_units, activation="relu"))
+    model.add(layers.Dropout(dropout))
+    model.add(layers.Dense(N_CLASSES, activation="softmax"))
+    return _compile(keras, model, learning_rate, jit_compile)
+
+
+def _compile(keras: Any, model: Any, learning_rate: float, jit_compile: bool) -> Any:
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        jit_compile=jit_compile,
+    )
+    return model
+
+
+def fit_keras(
+    model: Any,
+    data: dict[str, np.ndarray],
+    epochs: int,
+    batch_size: int,
+    seed: int,
+) -> pd.DataFrame:
+    """Train on float32 arrays fed through a tf.data pipeline; return the per-epoch history.
+
+    The arrays are loaded once; tf.data (autotuning off) feeds the batches, which measured
+    about 2x faster than handing numpy arrays to `fit` on this 2-core CPU. Sparse integer
+    labels give the same loss as the notebook's one-hot `categorical_crossentropy`.
+    """
+    import tensorflow as tf
+
+    def dataset(x: np.ndarray, y: np.ndarray, shuffle: bool) -> Any:
+        ds = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32)))
+        if shuffle:
+            ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+        options = tf.data.Options()
+        options.autotune.enabled = False
+        return ds.batch(batch_size).prefetch(2).with_options(options)
+
+    timer = epoch_timer(epochs)
+    history = model.fit(
+        dataset(data["x_train"], data["y_train"], shuffle=True),
+        validation_data=dataset(data["x_val"], data["y_val"], shuffle=False),
+        epochs=epochs,
+        shuffle=False,  # the dataset reshuffles itself each epoch
+        verbose=0,
+        callbacks=[timer],
+    )
+    frame = pd.DataFrame(history.history)
+    frame.insert(0, "epoch", np.arange(1, len(frame) + 1))
+    frame["seconds"] = timer.train_seconds
+    return frame[["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"]]
+
+
+def epoch_timer(epochs: int) -> Any:
+    """A Keras callback that times the training part of each epoch and prints an epoch line."""
+    import keras
+
+    class EpochTimer(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.train_seconds: list[float] = []
+
+        def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+            self._start = self._train_end = time.perf_counter()
+
+        def on_test_begin(self, logs: Any = None) -> None:
+            self._train_end = time.perf_counter()
+
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            end = self._train_end if self._train_end > self._start else time.perf_counter()
+            self.train_seconds.append(round(end - self._start, 4))
+            logs = logs or {}
+            log(
+                f"epoch {epoch + 1}/{epochs}  {self.train_seconds[-1]:.1f}s  "
+                + "  ".join(f"{key} {value:.4f}" for key, value in logs.items())
+            )
+
+    return EpochTimer()
+
+
+def predict_proba_keras(model: Any, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """Class probabilities (N, 10) as float32."""
+    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- model outputs
+
+
+def accuracy_and_loss(labels: np.ndarray, proba: np.ndarray) -> tuple[float, float]:
+    """Accuracy and multiclass log loss (clipped as scikit-learn does) of predictions."""
+    labels = np.asarray(labels, dtype=np.int64)
+    accuracy = float(np.mean(proba.argmax(axis=1) == labels))
+    eps = np.finfo(np.float32).eps
+    picked = np.clip(proba[np.arange(len(labels)), labels].astype(np.float64), eps, 1.0)
+    return accuracy, float(-np.mean(np.log(picked)))
+
+
+def save_predictions(path: Path, val_proba: np.ndarray, test_proba: np.ndarray) -> None:
+    """Save a model's validation and test class probabilities for evaluate and submit."""
+    with atomic_paths(path) as (tmp,):
+        np.savez(tmp, val=val_proba.astype(np.float32), test=test_proba.astype(np.float32))
+
+
+def load_predictions(path: Path) -> dict[str, np.ndarray]:
+    """Load what `save_predictions` wrote."""
+    if not path.exists():
+        raise PipelineError(f"{path}: not found (run the training stages first: dvc repro)")
+    with np.load(path) as data:
+        return {"val": data["val"], "test": data["test"]}
+
+
+# --------------------------------------------------------------------------- training stages
+
+
+def training_args(description: str, history: bool = True) -> argparse.Namespace:
+    """Command-line paths shared by the training stages (they live in dvc.yaml only)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--features", type=Path, required=True, help="features folder")
+    parser.add_argument("--split", type=Path, required=True, help="folder with y_train/y_val")
+    parser.add_argument("--model", type=Path, required=True, help="model file to write")
+    parser.add_argument("--predictions", type=Path, required=True, help="probabilities (.npz)")
+    parser.add_argument("--metrics", type=Path, required=True, help="metrics JSON to write")
+    if history:
+        parser.add_argument("--history", type=Path, required=True, help="per-epoch CSV")
+    return parser.parse_args()
+
+
+def load_training_data(features: Path, split: Path) -> dict[str, np.ndarray]:
+    """x_train/x_val/x_test (float32, read into memory once) and y_train/y_val."""
+    data = {f"x_{name}": load_array(features / f"{name}.npy", mmap=False) for name in
+            ("train", "val", "test")}
+    data["y_train"] = load_array(split / "y_train.npy", mmap=False)
+    data["y_val"] = load_array(split / "y_val.npy", mmap=False)
+    return data
+
+
+def keras_params(extra: dict[str, Check]) -> dict[str, Check]:
+    """Params every Keras stage reads, plus the model's own."""
+    return {
+        "seed": integer(0),
+        "epochs": integer(1),
+        "batch_size": integer(1),
+        "learning_rate": positive(),
+        "jit_compile": boolean,
+        **extra,
+    }
+
+
+def save_keras_results(
+    name: str,
+    model: Any,
+    data: dict[str, np.ndarray],
+    history: pd.DataFrame,
+    args: argparse.Namespace,
+) -> None:
+    """Write a trained network's model, history CSV, probabilities and metrics JSON."""
+    val_proba = predict_proba_keras(model, data["x_val"])
+    accuracy, loss = accuracy_and_loss(data["y_val"], val_proba)
+    train_seconds = float(history["seconds"].sum())
+    with atomic_paths(args.model) as (tmp,):
+        model.save(tmp)
+    save_csv(args.history, history)
+    save_predictions(args.predictions, val_proba, predict_proba_keras(model, data["x_test"]))
+    save_json(
+        args.metrics,
+        {
+            name: {
+                "val_accuracy": round(accuracy, 6),
+                "val_loss": round(loss, 6),
+                "fit_seconds": round(train_seconds, 3),
+                "images_per_second": round(len(data["y_train"]) * len(history) / train_seconds, 1),
+                "params": int(model.count_params()),
+                "epochs": len(history),
+                "train_rows": len(data["y_train"]),
+                "val_rows": len(data["y_val"]),
+            }
+        },
+    )
+    log(f"{name}: val_accuracy {accuracy:.4f}, {train_seconds:.1f}s of training")

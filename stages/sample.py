@@ -1,0 +1,53 @@
+"""sample: draw the notebook's `train.sample(frac=sample_fraction, random_state=seed)` rows."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from stages.common import (
+    PipelineError,
+    class_counts,
+    integer,
+    log,
+    number,
+    read_checked_pixels,
+    read_params,
+    run,
+    save_arrays,
+    save_json,
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--train", type=Path, required=True, help="Kaggle train.csv")
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument("--metrics", type=Path, required=True, help="metrics JSON to write")
+    args = parser.parse_args()
+    params = read_params(
+        "sample",
+        {"seed": integer(0)},
+        top_level={"sample_fraction": number(0.0, 1.0, low_open=True)},
+    )
+
+    labels, pixels = read_checked_pixels(args.train, labelled=True)
+    rows = pd.Series(range(len(labels))).sample(
+        frac=params["sample_fraction"], random_state=params["seed"]
+    )
+    if rows.empty:
+        raise PipelineError(
+            f"params.yaml: sample_fraction {params['sample_fraction']} of {len(labels)} rows "
+            "leaves no rows; use a larger fraction"
+        )
+    picked = rows.to_numpy()
+    save_arrays(args.out, {"pixels": pixels[picked], "labels": labels[picked], "rows": picked})
+
+    log(f"sample: {len(picked)} of {len(labels)} rows (fraction {params['sample_fraction']})")
+    save_json(args.metrics, {"sample": {"rows": len(picked), "class_counts": class_counts(labels[picked])}})
+
+
+if __name__ == "__main__":
+    run(main)

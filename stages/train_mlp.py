@@ -1,0 +1,34 @@
+"""train_mlp: the notebook's 6-layer dense network (784-2500-2000-1500-1000-500, softmax)."""
+
+from __future__ import annotations
+
+from stages.common import (
+    build_mlp,
+    fit_keras,
+    int_list,
+    keras_backend,
+    keras_params,
+    load_training_data,
+    read_params,
+    run,
+    save_keras_results,
+    text,
+    training_args,
+)
+
+
+def main() -> None:
+    args = training_args(__doc__)
+    params = read_params("train_mlp", keras_params({"layers": int_list(1), "activation": text}))
+    data = load_training_data(args.features, args.split)
+
+    keras = keras_backend(params["seed"])
+    model = build_mlp(
+        keras, params["layers"], params["activation"], params["learning_rate"], params["jit_compile"]
+    )
+    history = fit_keras(model, data, params["epochs"], params["batch_size"], params["seed"])
+    save_keras_results("mlp", model, data, history, args)
+
+
+if __name__ == "__main__":
+    run(main)
