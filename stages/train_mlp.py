@@ -24,7 +24,11 @@ def main() -> None:
 
     keras = keras_backend(params["seed"])
     model = build_mlp(
-        keras, params["layers"], params["activation"], params["learning_rate"], params["jit_compile"]
+        keras,
+        params["layers"],
+        params["activation"],
+        params["learning_rate"],
+        params["jit_compile"],
     )
     history = fit_keras(model, data, params["epochs"], params["batch_size"], params["seed"])
     save_keras_results("mlp", model, data, history, args)
