@@ -1,0 +1,155 @@
+"""evaluate: score every model on the validation split; confusion matrices and pictures.
+
+Writes per-model accuracy, log loss and per-class precision/recall/F1 to one metrics JSON,
+a per-sample `actual,predicted` CSV per model (DVC's confusion template), and PNGs: sample
+digits, each model's most confident mistakes, and the MLP/CNN learning curves side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from sklearn.metrics import precision_recall_fscore_support  # noqa: E402
+
+from stages.common import (  # noqa: E402
+    IMAGE_SIDE,
+    MODEL_NAMES,
+    N_CLASSES,
+    PipelineError,
+    accuracy_and_loss,
+    atomic_paths,
+    integer,
+    load_array,
+    load_predictions,
+    log,
+    read_params,
+    run,
+    save_csv,
+    save_json,
+)
+
+TITLES = {"lr": "logistic regression", "mlp": "dense network", "cnn": "CNN"}
+
+
+def scores(labels: np.ndarray, proba: np.ndarray) -> dict[str, object]:
+    """Accuracy, log loss and per-class precision/recall/F1 of one model."""
+    predicted = proba.argmax(axis=1)
+    digits = list(range(N_CLASSES))
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        labels, predicted, labels=digits, zero_division=0
+    )
+    accuracy, loss = accuracy_and_loss(labels, proba)
+    return {
+        "accuracy": round(accuracy, 6),
+        "log_loss": round(loss, 6),
+        "per_class": {
+            str(d): {
+                "precision": round(float(precision[d]), 4),
+                "recall": round(float(recall[d]), 4),
+                "f1": round(float(f1[d]), 4),
+            }
+            for d in digits
+        },
+    }
+
+
+def save_figure(figure: plt.Figure, path: Path) -> None:
+    """Save a matplotlib figure atomically as PNG and close it."""
+    with atomic_paths(path) as (tmp,):
+        figure.savefig(tmp, dpi=100, bbox_inches="tight", format="png")
+    plt.close(figure)
+
+
+def digit_grid(images: np.ndarray, captions: list[str], title: str, columns: int = 8) -> plt.Figure:
+    """A grid of 28x28 digits, each with a caption."""
+    rows = max(1, -(-len(images) // columns))
+    figure, axes = plt.subplots(rows, columns, figsize=(columns * 1.2, rows * 1.45 + 0.4))
+    for index, axis in enumerate(np.atleast_1d(axes).ravel()):
+        axis.axis("off")
+        if index < len(images):
+            axis.imshow(images[index].reshape(IMAGE_SIDE, IMAGE_SIDE), cmap="gray_r")
+            axis.set_title(captions[index], fontsize=8)
+    figure.suptitle(title)
+    return figure
+
+
+def most_confident_mistakes(
+    images: np.ndarray, labels: np.ndarray, proba: np.ndarray, count: int, title: str
+) -> plt.Figure:
+    """The `count` wrong predictions the model was surest of: image, truth, prediction."""
+    predicted = proba.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != labels)
+    worst = wrong[np.argsort(-proba[wrong, predicted[wrong]], kind="stable")][:count]
+    captions = [f"true {labels[i]} → {predicted[i]}\n{proba[i, predicted[i]]:.0%}" for i in worst]
+    heading = f"{title}: {len(wrong)} mistakes of {len(labels)}, most confident first"
+    return digit_grid(images[worst], captions, heading)
+
+
+def learning_curves(histories: dict[str, pd.DataFrame]) -> plt.Figure:
+    """Accuracy and loss per epoch, one column per network, side by side."""
+    figure, axes = plt.subplots(2, len(histories), figsize=(5.5 * len(histories), 7), squeeze=False)
+    for column, (name, history) in enumerate(histories.items()):
+        for row, metric in enumerate(("accuracy", "loss")):
+            axis = axes[row, column]
+            axis.plot(history["epoch"], history[metric], marker="o", label=f"train {metric}")
+            axis.plot(history["epoch"], history[f"val_{metric}"], marker="o", label=f"val {metric}")
+            axis.set_title(f"{TITLES[name]}: {metric}")
+            axis.set_xlabel("epoch")
+            axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+            axis.grid(True)
+            axis.legend()
+    figure.tight_layout()
+    return figure
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", type=Path, required=True, help="folder with y_val")
+    parser.add_argument("--features", type=Path, required=True, help="flat features folder")
+    parser.add_argument("--predictions", type=Path, required=True, help="folder of NAME.npz")
+    parser.add_argument("--history", type=Path, required=True, help="folder of NAME.csv")
+    parser.add_argument("--metrics", type=Path, required=True, help="metrics JSON to write")
+    parser.add_argument("--confusion", type=Path, required=True, help="folder for NAME.csv")
+    parser.add_argument("--images", type=Path, required=True, help="folder for PNGs")
+    args = parser.parse_args()
+    params = read_params("evaluate", {"mistakes": integer(1), "digits": integer(1)})
+
+    labels = np.asarray(load_array(args.split / "y_val.npy"), dtype=np.int64)
+    images = np.asarray(load_array(args.features / "val.npy"))
+    results = {}
+    for name in MODEL_NAMES:
+        proba = load_predictions(args.predictions / f"{name}.npz")["val"]
+        if len(proba) != len(labels):
+            raise PipelineError(
+                f"{args.predictions / f'{name}.npz'}: {len(proba)} validation predictions "
+                f"for {len(labels)} validation rows (stale file? run dvc repro)"
+            )
+        results[name] = scores(labels, proba)
+        confusion = pd.DataFrame({"actual": labels, "predicted": proba.argmax(axis=1)})
+        save_csv(args.confusion / f"{name}.csv", confusion)
+        save_figure(
+            most_confident_mistakes(images, labels, proba, params["mistakes"], TITLES[name]),
+            args.images / f"mistakes_{name}.png",
+        )
+        log(f"evaluate: {name}: accuracy {results[name]['accuracy']:.4f}")
+
+    shown = min(params["digits"], len(labels))
+    save_figure(
+        digit_grid(images[:shown], [f"label {d}" for d in labels[:shown]], "validation digits"),
+        args.images / "digits.png",
+    )
+    histories = {name: pd.read_csv(args.history / f"{name}.csv") for name in ("mlp", "cnn")}
+    save_figure(learning_curves(histories), args.images / "learning_curves.png")
+    save_json(args.metrics, {"evaluate": results})
+
+
+if __name__ == "__main__":
+    run(main)
