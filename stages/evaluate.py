@@ -10,16 +10,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from sklearn.metrics import precision_recall_fscore_support
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from sklearn.metrics import precision_recall_fscore_support  # noqa: E402
-
-from stages.common import (  # noqa: E402
+from stages.common import (
     IMAGE_SIDE,
     MODEL_NAMES,
     N_CLASSES,
@@ -61,17 +58,17 @@ def scores(labels: np.ndarray, proba: np.ndarray) -> dict[str, object]:
     }
 
 
-def save_figure(figure: plt.Figure, path: Path) -> None:
-    """Save a matplotlib figure atomically as PNG and close it."""
+def save_figure(figure: Figure, path: Path) -> None:
+    """Save a matplotlib figure atomically as PNG (no pyplot: no display backend needed)."""
     with atomic_paths(path) as (tmp,):
         figure.savefig(tmp, dpi=100, bbox_inches="tight", format="png")
-    plt.close(figure)
 
 
-def digit_grid(images: np.ndarray, captions: list[str], title: str, columns: int = 8) -> plt.Figure:
+def digit_grid(images: np.ndarray, captions: list[str], title: str, columns: int = 8) -> Figure:
     """A grid of 28x28 digits, each with a caption."""
     rows = max(1, -(-len(images) // columns))
-    figure, axes = plt.subplots(rows, columns, figsize=(columns * 1.2, rows * 1.45 + 0.4))
+    figure = Figure(figsize=(columns * 1.2, rows * 1.45 + 0.4))
+    axes = figure.subplots(rows, columns)
     for index, axis in enumerate(np.atleast_1d(axes).ravel()):
         axis.axis("off")
         if index < len(images):
@@ -83,7 +80,7 @@ def digit_grid(images: np.ndarray, captions: list[str], title: str, columns: int
 
 def most_confident_mistakes(
     images: np.ndarray, labels: np.ndarray, proba: np.ndarray, count: int, title: str
-) -> plt.Figure:
+) -> Figure:
     """The `count` wrong predictions the model was surest of: image, truth, prediction."""
     predicted = proba.argmax(axis=1)
     wrong = np.flatnonzero(predicted != labels)
@@ -93,9 +90,10 @@ def most_confident_mistakes(
     return digit_grid(images[worst], captions, heading)
 
 
-def learning_curves(histories: dict[str, pd.DataFrame]) -> plt.Figure:
+def learning_curves(histories: dict[str, pd.DataFrame]) -> Figure:
     """Accuracy and loss per epoch, one column per network, side by side."""
-    figure, axes = plt.subplots(2, len(histories), figsize=(5.5 * len(histories), 7), squeeze=False)
+    figure = Figure(figsize=(5.5 * len(histories), 7))
+    axes = figure.subplots(2, len(histories), squeeze=False)
     for column, (name, history) in enumerate(histories.items()):
         for row, metric in enumerate(("accuracy", "loss")):
             axis = axes[row, column]
