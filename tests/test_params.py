@@ -1,7 +1,13 @@
-"""Bad params.yaml values give a one-line error naming the key, and a non-zero exit code."""
+"""Bad params.yaml values give a one-line error naming the key, and a non-zero exit code.
+
+The cases the brief names run through the real command line (a subprocess); the many
+variations beside them call each stage's `main` in-process through the same `run` wrapper.
+"""
 
 from __future__ import annotations
 
+import re
+import shlex
 from typing import Any
 
 import numpy as np
@@ -9,170 +15,208 @@ import pytest
 import yaml
 from conftest import (
     DELETE,
+    PROJECT,
     REAL_PARAMS,
     TINY_PARAMS,
+    InProcessRunner,
     StageRunner,
     params_with,
     stage_error,
     write_kaggle_csvs,
+    write_params,
 )
+
+DVC_YAML = yaml.safe_load((PROJECT / "dvc.yaml").read_text())
+
+
+def command_line(stage: str) -> list[str]:
+    """The arguments dvc.yaml gives `python -m stages.STAGE`."""
+    words = shlex.split(DVC_YAML["stages"][stage]["cmd"])
+    assert words[:3] == ["python", "-m", f"stages.{stage}"], words
+    return words[3:]
+
 
 # Each stage's command line as in dvc.yaml; params are checked before any input is read, so
 # the paths need not exist.
-STAGE_ARGS: dict[str, list[str]] = {
-    "fetch": ["--folder", "ext", "--out", "raw", "--metrics", "m/fetch.json"],
-    "sample": ["--train", "raw/train.csv", "--out", "sample", "--metrics", "m/sample.json"],
-    "split": ["--sample", "sample", "--out", "split", "--metrics", "m/split.json"],
-    "train_lr": [
-        "--features", "flat", "--split", "split", "--model", "lr.joblib",
-        "--predictions", "lr.npz", "--metrics", "m/lr.json",
-    ],  # fmt: skip
-    "train_mlp": [
-        "--features", "flat", "--split", "split", "--model", "mlp.keras",
-        "--predictions", "mlp.npz", "--metrics", "m/mlp.json", "--history", "mlp.csv",
-    ],  # fmt: skip
-    "train_cnn": [
-        "--features", "images", "--split", "split", "--model", "cnn.keras",
-        "--predictions", "cnn.npz", "--metrics", "m/cnn.json", "--history", "cnn.csv",
-    ],  # fmt: skip
-}
+STAGE_ARGS: dict[str, list[str]] = {stage: command_line(stage) for stage in DVC_YAML["stages"]}
+# Stages with a section of their own in params.yaml.
+SECTIONED = [s for s in STAGE_ARGS if s in (DVC_YAML["stages"][s].get("params") or [])]
 
 
-def keys(tree: dict[str, Any], prefix: str = "") -> set[str]:
-    found = set()
-    for key, value in tree.items():
-        found.add(prefix + key)
-        if isinstance(value, dict):
-            found |= keys(value, f"{prefix}{key}.")
-    return found
+def test_dvc_yaml_params_exist_in_params_yaml() -> None:
+    """Every param dvc.yaml lists for a stage is in params.yaml (and so in TINY_PARAMS)."""
+    for stage, spec in DVC_YAML["stages"].items():
+        for entry in spec.get("params") or []:
+            assert isinstance(entry, str), (stage, entry)
+            node = TINY_PARAMS
+            for key in entry.split("."):
+                assert key in node, f"{stage}: param {entry} not in params.yaml"
+                node = node[key]
+    assert {"fetch", "sample", "split", "train_lr", "train_mlp", "train_cnn"} <= set(SECTIONED)
 
 
-def test_tiny_params_have_the_same_keys_as_params_yaml() -> None:
-    """TINY_PARAMS must track params.yaml, or every stage would reject it."""
-    assert keys(TINY_PARAMS) == keys(REAL_PARAMS)
-
-
-def fails_naming(run_stage: StageRunner, stage: str, key: str, **overrides: Any) -> str:
-    run_stage.params(params_with(overrides))
-    message = stage_error(run_stage(stage, *STAGE_ARGS[stage], ok=False), stage)
+def expect_key_error(result: Any, stage: str, key: str) -> str:
+    message = stage_error(result, stage)
+    assert message.startswith("params.yaml: "), message
     assert key in message, message
-    assert "params.yaml" in message, message
     return message
 
 
+# --------------------------------------------------------------------------- real CLI
+
+
 @pytest.mark.parametrize(
-    ("stage", "key", "overrides"),
+    ("stage", "key", "overrides", "shown"),
     [
-        ("fetch", "fetch.source", {"fetch.source": "nope"}),
-        ("fetch", "fetch.test_size", {"fetch.test_size": "many"}),
-        ("fetch", "fetch.seed", {"fetch.seed": -1}),
-        ("sample", "sample_fraction", {"sample_fraction": 0}),
-        ("sample", "sample_fraction", {"sample_fraction": 1.5}),
-        ("sample", "sample_fraction", {"sample_fraction": "half"}),
-        ("sample", "sample_fraction", {"sample_fraction": -0.5}),
-        ("sample", "sample_fraction", {"sample_fraction": True}),
-        ("sample", "sample_fraction", {"sample_fraction": DELETE}),
-        ("split", "split.validation_fraction", {"split.validation_fraction": 1}),
-        ("split", "split.stratify", {"split.stratify": "yes"}),
-        ("train_lr", "train_lr.pixels", {"train_lr.pixels": "normalised"}),
-        ("train_lr", "train_lr.C", {"train_lr.C": 0}),
-        ("train_mlp", "train_mlp.layers", {"train_mlp.layers": []}),
-        ("train_mlp", "train_mlp.learning_rate", {"train_mlp.learning_rate": -0.1}),
-        ("train_cnn", "train_cnn.epochs", {"train_cnn.epochs": -1}),
-        ("train_cnn", "train_cnn.epochs", {"train_cnn.epochs": 0}),
-        ("train_cnn", "train_cnn.epochs", {"train_cnn.epochs": 2.5}),
-        ("train_cnn", "train_cnn.dropout", {"train_cnn.dropout": 1.0}),
-        ("train_cnn", "train_cnn.jit_compile", {"train_cnn.jit_compile": "no"}),
-        ("train_cnn", "train_cnn.filters", {"train_cnn.filters": [32, 0]}),
+        ("fetch", "fetch.source", {"fetch.source": "nope"}, "'nope'"),
+        ("sample", "sample_fraction", {"sample_fraction": 0}, r"0(\.0)?"),
+        ("sample", "sample_fraction", {"sample_fraction": 1.5}, r"1\.5"),
+        ("sample", "sample_fraction", {"sample_fraction": "half"}, "'half'"),
+        ("train_cnn", "train_cnn.epochs", {"train_cnn.epochs": -1}, "-1"),
     ],
-    ids=lambda v: None if isinstance(v, dict) else str(v),
+    ids=["unknown-source", "fraction-0", "fraction-1.5", "fraction-string", "epochs-negative"],
 )
-def test_bad_value_names_the_key(
-    run_stage: StageRunner, stage: str, key: str, overrides: dict[str, Any]
+def test_bad_value_cli(
+    run_stage: StageRunner, stage: str, key: str, overrides: dict[str, Any], shown: str
 ) -> None:
-    fails_naming(run_stage, stage, key, **overrides)
+    run_stage.params(params_with(overrides))
+    message = expect_key_error(run_stage(stage, *STAGE_ARGS[stage], ok=False), stage, key)
+    assert re.search(f"got {shown}$", message), message
 
 
 def test_unknown_source_lists_the_allowed_ones(run_stage: StageRunner) -> None:
-    message = fails_naming(run_stage, "fetch", "fetch.source", **{"fetch.source": "nope"})
-    assert "'nope'" in message
+    run_stage.params(params_with({"fetch.source": "nope"}))
+    message = stage_error(run_stage("fetch", *STAGE_ARGS["fetch"], ok=False), "fetch")
     for source in ("bundled", "kaggle", "folder"):
         assert source in message
 
 
-def test_misspelt_key_is_an_error(run_stage: StageRunner) -> None:
-    params = params_with({"train_cnn.epoch": 3, "train_cnn.epochs": DELETE})
-    run_stage.params(params)
-    message = stage_error(run_stage("train_cnn", *STAGE_ARGS["train_cnn"], ok=False), "train_cnn")
+def test_misspelt_key_cli(run_stage: StageRunner) -> None:
+    run_stage.params(params_with({"train_cnn.epoch": 3, "train_cnn.epochs": DELETE}))
+    result = run_stage("train_cnn", *STAGE_ARGS["train_cnn"], ok=False)
+    message = expect_key_error(result, "train_cnn", "train_cnn.epoch")
     assert "unknown key train_cnn.epoch (" in message, message
+    assert "epochs" in message  # the allowed keys are listed
 
 
-def test_misspelt_key_is_an_error_even_beside_the_right_one(run_stage: StageRunner) -> None:
-    run_stage.params(params_with({"train_cnn.epoch": 3}))
-    message = stage_error(run_stage("train_cnn", *STAGE_ARGS["train_cnn"], ok=False), "train_cnn")
-    assert "unknown key train_cnn.epoch" in message, message
-
-
-@pytest.mark.parametrize("stage", [s for s in STAGE_ARGS if s != "sample"] + ["sample"])
-def test_missing_section(run_stage: StageRunner, stage: str) -> None:
-    run_stage.params(params_with({stage: DELETE}))
-    message = stage_error(run_stage(stage, *STAGE_ARGS[stage], ok=False), stage)
-    assert f"'{stage}:'" in message and "missing section" in message, message
-
-
-def test_missing_key_in_a_section(run_stage: StageRunner) -> None:
-    run_stage.params(params_with({"split.seed": DELETE}))
+def test_missing_section_cli(run_stage: StageRunner) -> None:
+    run_stage.params(params_with({"split": DELETE}))
     message = stage_error(run_stage("split", *STAGE_ARGS["split"], ok=False), "split")
-    assert "missing key split.seed" in message
-
-
-def test_section_that_is_not_a_mapping(run_stage: StageRunner) -> None:
-    run_stage.params(params_with({"fetch": "bundled"}))
-    message = stage_error(run_stage("fetch", *STAGE_ARGS["fetch"], ok=False), "fetch")
-    assert "'fetch:'" in message
-
-
-def test_params_file_missing(run_stage: StageRunner) -> None:
-    (run_stage.cwd / "params.yaml").unlink()
-    message = stage_error(run_stage("sample", *STAGE_ARGS["sample"], ok=False), "sample")
-    assert "params.yaml" in message and "not found" in message
-
-
-def test_params_file_not_yaml(run_stage: StageRunner) -> None:
-    (run_stage.cwd / "params.yaml").write_text("fetch: [unclosed\nsample: {seed: 5}\n")
-    message = stage_error(run_stage("fetch", *STAGE_ARGS["fetch"], ok=False), "fetch")
-    assert "params.yaml" in message and "YAML" in message
-
-
-def test_params_file_not_a_mapping(run_stage: StageRunner) -> None:
-    (run_stage.cwd / "params.yaml").write_text("- just\n- a list\n")
-    message = stage_error(run_stage("split", *STAGE_ARGS["split"], ok=False), "split")
-    assert "mapping" in message
+    assert message == "params.yaml: missing section 'split:' (a mapping of params)"
 
 
 @pytest.mark.parametrize("text", ["1", "1.0"])
 def test_sample_fraction_one_as_dvc_writes_it(run_stage: StageRunner, text: str) -> None:
     """`dvc exp run -S sample_fraction=1` writes the integer 1; it means all rows."""
-    write_kaggle_csvs(run_stage.cwd / "raw", n_train=60, n_test=10)
+    write_kaggle_csvs(run_stage.cwd / "data" / "raw", n_train=60, n_test=10)
     params = yaml.safe_dump(params_with({"sample_fraction": DELETE}), sort_keys=False)
     (run_stage.cwd / "params.yaml").write_text(f"sample_fraction: {text}\n{params}")
-    assert yaml.safe_load((run_stage.cwd / "params.yaml").read_text())["sample_fraction"] == (
-        1 if text == "1" else 1.0
-    )
+    loaded = yaml.safe_load((run_stage.cwd / "params.yaml").read_text())["sample_fraction"]
+    assert type(loaded) is (int if text == "1" else float)
     result = run_stage("sample", *STAGE_ARGS["sample"])
     assert result.stderr == ""
-    rows = np.load(run_stage.cwd / "sample" / "rows.npy")
+    rows = np.load(run_stage.cwd / "data" / "sample" / "rows.npy")
     assert sorted(rows.tolist()) == list(range(60))
 
 
-@pytest.mark.parametrize("stage", list(STAGE_ARGS))
-def test_real_params_yaml_passes_every_params_check(run_stage: StageRunner, stage: str) -> None:
-    """With the committed params.yaml a stage gets past its params check (here it then stops
-    at a missing input, or, for fetch, succeeds on the bundled digits)."""
-    run_stage.params(REAL_PARAMS)
-    result = run_stage(stage, *STAGE_ARGS[stage], ok=None)
-    if result.returncode != 0:
-        message = stage_error(result, stage)
-        assert "params.yaml" not in message and "not found" in message, message
-    else:
-        assert stage == "fetch"
+# --------------------------------------------------------------------------- in-process
+
+
+@pytest.mark.parametrize(
+    ("stage", "key", "overrides"),
+    [
+        ("fetch", "fetch.source", {"fetch.source": True}),
+        ("fetch", "fetch.test_size", {"fetch.test_size": "many"}),
+        ("fetch", "fetch.test_size", {"fetch.test_size": 0}),
+        ("fetch", "fetch.seed", {"fetch.seed": -1}),
+        ("fetch", "fetch.competition", {"fetch.competition": ""}),
+        ("sample", "sample_fraction", {"sample_fraction": -0.5}),
+        ("sample", "sample_fraction", {"sample_fraction": True}),
+        ("sample", "sample_fraction", {"sample_fraction": None}),
+        ("sample", "sample_fraction", {"sample_fraction": float("nan")}),
+        ("sample", "sample_fraction", {"sample_fraction": DELETE}),
+        ("sample", "sample.seed", {"sample.seed": 1.5}),
+        ("split", "split.validation_fraction", {"split.validation_fraction": 1}),
+        ("split", "split.validation_fraction", {"split.validation_fraction": 0.0}),
+        ("split", "split.stratify", {"split.stratify": "yes"}),
+        ("train_lr", "train_lr.pixels", {"train_lr.pixels": "normalised"}),
+        ("train_lr", "train_lr.C", {"train_lr.C": 0}),
+        ("train_lr", "train_lr.max_iter", {"train_lr.max_iter": 0}),
+        ("train_mlp", "train_mlp.layers", {"train_mlp.layers": []}),
+        ("train_mlp", "train_mlp.layers", {"train_mlp.layers": 32}),
+        ("train_mlp", "train_mlp.learning_rate", {"train_mlp.learning_rate": -0.1}),
+        ("train_mlp", "train_mlp.activation", {"train_mlp.activation": None}),
+        ("train_cnn", "train_cnn.epochs", {"train_cnn.epochs": 0}),
+        ("train_cnn", "train_cnn.epochs", {"train_cnn.epochs": 2.5}),
+        ("train_cnn", "train_cnn.epochs", {"train_cnn.epochs": "20"}),
+        ("train_cnn", "train_cnn.batch_size", {"train_cnn.batch_size": 0}),
+        ("train_cnn", "train_cnn.dropout", {"train_cnn.dropout": 1.0}),
+        ("train_cnn", "train_cnn.jit_compile", {"train_cnn.jit_compile": "no"}),
+        ("train_cnn", "train_cnn.filters", {"train_cnn.filters": [32, 0]}),
+        ("train_cnn", "train_cnn.filters", {"train_cnn.filters": [32, True]}),
+        ("train_cnn", "train_cnn.conv_activation", {"train_cnn.conv_activation": 3}),
+    ],
+    ids=lambda v: None if isinstance(v, dict) else str(v),
+)
+def test_bad_value_names_the_key(
+    call_stage: InProcessRunner, stage: str, key: str, overrides: dict[str, Any]
+) -> None:
+    write_params(call_stage.cwd, params_with(overrides))
+    expect_key_error(call_stage(stage, *STAGE_ARGS[stage]), stage, key)
+
+
+@pytest.mark.parametrize("stage", SECTIONED)
+def test_missing_section(call_stage: InProcessRunner, stage: str) -> None:
+    write_params(call_stage.cwd, params_with({stage: DELETE}))
+    message = stage_error(call_stage(stage, *STAGE_ARGS[stage]), stage)
+    assert message == f"params.yaml: missing section '{stage}:' (a mapping of params)"
+
+
+@pytest.mark.parametrize("stage", SECTIONED)
+def test_misspelt_key(call_stage: InProcessRunner, stage: str) -> None:
+    """A key no stage reads (here a misspelling beside the real keys) is refused."""
+    write_params(call_stage.cwd, params_with({f"{stage}.sead": 1}))
+    message = expect_key_error(call_stage(stage, *STAGE_ARGS[stage]), stage, f"{stage}.sead")
+    assert "unknown key" in message
+
+
+@pytest.mark.parametrize("stage", SECTIONED)
+def test_missing_key(call_stage: InProcessRunner, stage: str) -> None:
+    first = next(iter(TINY_PARAMS[stage]))
+    write_params(call_stage.cwd, params_with({f"{stage}.{first}": DELETE}))
+    message = stage_error(call_stage(stage, *STAGE_ARGS[stage]), stage)
+    assert message == f"params.yaml: missing key {stage}.{first}"
+
+
+def test_section_that_is_not_a_mapping(call_stage: InProcessRunner) -> None:
+    write_params(call_stage.cwd, params_with({"fetch": "bundled"}))
+    message = stage_error(call_stage("fetch", *STAGE_ARGS["fetch"]), "fetch")
+    assert "missing section 'fetch:'" in message
+
+
+def test_params_file_missing(call_stage: InProcessRunner) -> None:
+    (call_stage.cwd / "params.yaml").unlink()
+    message = stage_error(call_stage("sample", *STAGE_ARGS["sample"]), "sample")
+    assert message.startswith("params.yaml: file not found")
+
+
+def test_params_file_not_yaml(call_stage: InProcessRunner) -> None:
+    (call_stage.cwd / "params.yaml").write_text("sample: {seed: 5}\nfetch: [unclosed\n")
+    message = stage_error(call_stage("fetch", *STAGE_ARGS["fetch"]), "fetch")
+    assert message.startswith("params.yaml: line ") and "not valid YAML" in message
+
+
+def test_params_file_not_a_mapping(call_stage: InProcessRunner) -> None:
+    (call_stage.cwd / "params.yaml").write_text("- just\n- a list\n")
+    message = stage_error(call_stage("split", *STAGE_ARGS["split"]), "split")
+    assert "mapping" in message
+
+
+@pytest.mark.parametrize("stage", [s for s in SECTIONED if s != "fetch"])
+def test_real_params_yaml_passes_the_params_check(call_stage: InProcessRunner, stage: str) -> None:
+    """With the committed params.yaml each stage gets past its params check and stops only
+    at its first missing input (nothing has been fetched in this empty folder)."""
+    write_params(call_stage.cwd, REAL_PARAMS)
+    message = stage_error(call_stage(stage, *STAGE_ARGS[stage]), stage)
+    assert not message.startswith("params.yaml"), message
+    assert "not found" in message, message
