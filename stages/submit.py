@@ -56,7 +56,7 @@ def check_submission(frame: pd.DataFrame, test_rows: int, path: Path) -> None:
     if len(bad):
         row = int(bad[0])
         raise PipelineError(
-            f"{path}: row {row + 1} (ImageId {row + 1}): Label {labels[row]!r}, expected 0..9"
+            f"{path}: row {row + 1} (ImageId {row + 1}): Label {labels[row]}, expected 0..9"
         )
 
 
