@@ -26,6 +26,7 @@ from sklearn.model_selection import train_test_split
 from tensorflow import keras
 
 IMAGE_SIZE = 28
+BATCH_SIZE = 32
 
 
 class TrainTimer(keras.callbacks.Callback):
@@ -62,7 +63,6 @@ def fit_network(
     x_val: np.ndarray,
     y_val: np.ndarray,
     epochs: int,
-    batch_size: int,
 ) -> dict[str, float]:
     """The notebook's `model.fit(...)` with validation data; return accuracy and speed."""
     timer = TrainTimer()
@@ -71,7 +71,7 @@ def fit_network(
         x_train,
         y_train,
         epochs=epochs,
-        batch_size=batch_size,
+        batch_size=BATCH_SIZE,
         validation_data=(x_val, y_val),
         verbose=2,
         callbacks=[timer],
@@ -161,7 +161,6 @@ def main() -> None:
     parser.add_argument("--sample-fraction", type=float, default=0.1)
     parser.add_argument("--mlp-epochs", type=int, default=5)
     parser.add_argument("--cnn-epochs", type=int, default=20)
-    parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument(
         "--mlp-layers",
         type=lambda text: [int(units) for units in text.split(",")],
@@ -191,9 +190,7 @@ def main() -> None:
     y_train_cat = keras.utils.to_categorical(y_train.values, 10)
     y_test_cat = keras.utils.to_categorical(y_test.values, 10)
     model = dense_net(args.mlp_layers)
-    mlp = fit_network(
-        model, X_train_nn, y_train_cat, X_test_nn, y_test_cat, args.mlp_epochs, args.batch_size
-    )
+    mlp = fit_network(model, X_train_nn, y_train_cat, X_test_nn, y_test_cat, args.mlp_epochs)
     labels = np.argmax(model.predict(test.values / 255, verbose=0), axis=1)
     write_submission(args.out_dir / "submission_mlp.csv", labels)
     seconds["mlp"] = time.perf_counter() - start
@@ -203,7 +200,7 @@ def main() -> None:
     X_test_cnn = np.expand_dims(X_test_nn.reshape(-1, IMAGE_SIZE, IMAGE_SIZE), axis=3)
     model = cnn()
     cnn_result = fit_network(
-        model, X_train_cnn, y_train_cat, X_test_cnn, y_test_cat, args.cnn_epochs, args.batch_size
+        model, X_train_cnn, y_train_cat, X_test_cnn, y_test_cat, args.cnn_epochs
     )
     test_images = np.expand_dims((test.values / 255).reshape(-1, IMAGE_SIZE, IMAGE_SIZE), axis=3)
     labels = np.argmax(model.predict(test_images, verbose=0), axis=1)

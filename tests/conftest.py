@@ -1,7 +1,9 @@
 """Shared fixtures: real-digit Kaggle CSVs, tiny params, a stage runner and a DVC project copy.
 
 Stages are exercised through their real command lines (`python -m stages.NAME ...`) in a
-subprocess, so exit codes and stderr are what a user or DVC would see.
+subprocess (`run_stage`), so exit codes and stderr are what a user or DVC would see; the many
+quick error paths call `main()` in-process through the same `run` wrapper (`call_stage`).
+The pipeline tests copy the project into a temp git repo and run the real `dvc` CLI.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import pytest
 import yaml
 
 PROJECT = Path(__file__).resolve().parents[1]
-VENV_BIN = Path(sys.executable).parent  # the venv pytest runs in: its python, dvc and git shims
+VENV_BIN = Path(sys.executable).parent  # the venv pytest runs in: its python and dvc
 if str(PROJECT) not in sys.path:  # in-process tests import `stages` from this checkout
     sys.path.insert(0, str(PROJECT))
 
@@ -105,18 +107,24 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
     return _digits()
 
 
+# The bundled digits come sorted by class; tests take them in this fixed shuffled order so
+# that any slice holds every digit.
+_ORDER = np.random.default_rng(20240601).permutation(5000)
+
+
 def write_kaggle_csvs(
     folder: Path, n_train: int = 300, n_test: int = 50, offset: int = 0
 ) -> tuple[Path, Path]:
-    """Write Kaggle-format train.csv / test.csv made of real bundled digits.
+    """Write Kaggle-format train.csv / test.csv made of real bundled digits (all classes).
 
-    Train rows are digits offset..offset+n_train, test rows the n_test digits after them.
+    Train rows are digits offset..offset+n_train of a fixed shuffle, test rows the n_test
+    after them.
     """
     labels, pixels = _digits()
     assert offset + n_train + n_test <= len(labels)
     folder.mkdir(parents=True, exist_ok=True)
-    train_rows = slice(offset, offset + n_train)
-    test_rows = slice(offset + n_train, offset + n_train + n_test)
+    train_rows = _ORDER[offset : offset + n_train]
+    test_rows = _ORDER[offset + n_train : offset + n_train + n_test]
     train = pd.DataFrame(
         np.column_stack([labels[train_rows], pixels[train_rows]]).astype(np.int64),
         columns=TRAIN_HEADER,
@@ -278,6 +286,8 @@ PROJECT_FILES = (
 
 class DvcProject:
     """A copy of the project in a temp git repo; `project.dvc("repro")` runs the real CLI."""
+
+    first_repro: subprocess.CompletedProcess | None = None  # set by a module fixture
 
     def __init__(self, root: Path, site_cache: Path) -> None:
         self.root = root

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,11 +15,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import (
+    InProcessRunner,
     StageRunner,
     params_with,
     snapshot,
     stage_error,
     write_kaggle_csvs,
+    write_params,
     write_zip,
 )
 
@@ -30,8 +31,11 @@ OUT_FILES = ("train.csv", "test.csv", "answers.csv")
 FETCH_ARGS = ("--folder", "ext", "--out", "raw", "--metrics", "metrics/fetch.json")
 
 
-def fetch(run_stage: StageRunner, ok: bool | None = True, **env: str | None):
-    return run_stage("fetch", *FETCH_ARGS, ok=ok, **env)
+def fetch(runner: StageRunner | InProcessRunner, ok: bool | None = True, **env: str | None):
+    if isinstance(runner, InProcessRunner):
+        assert not env
+        return runner("fetch", *FETCH_ARGS)
+    return runner("fetch", *FETCH_ARGS, ok=ok, **env)
 
 
 def outputs(folder: Path) -> list[Path]:
@@ -45,12 +49,18 @@ def metrics(folder: Path) -> dict:
 # --------------------------------------------------------------------------- bundled
 
 
-def test_bundled_source(run_stage: StageRunner, digits) -> None:
-    run_stage.params(params_with({"fetch.test_size": 1000}))
-    result = fetch(run_stage)
-    assert result.stderr == ""
-    raw = run_stage.cwd / "raw"
+@pytest.fixture(scope="module")
+def bundled_fetch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One bundled fetch with the real test_size (1000), shared by the tests below."""
+    root = tmp_path_factory.mktemp("bundled")
+    runner = StageRunner(root)
+    runner.params(params_with({"fetch.test_size": 1000}))
+    assert fetch(runner).stderr == ""
+    return root
 
+
+def test_bundled_source(bundled_fetch: Path, digits) -> None:
+    raw = bundled_fetch / "raw"
     train = pd.read_csv(raw / "train.csv")
     test = pd.read_csv(raw / "test.csv")
     answers = pd.read_csv(raw / "answers.csv")
@@ -62,18 +72,15 @@ def test_bundled_source(run_stage: StageRunner, digits) -> None:
     # stratified hold-out of 500 digits per class: 100 of each in test, 400 in train
     assert answers["Label"].value_counts().to_dict() == dict.fromkeys(range(10), 100)
     assert train["label"].value_counts().to_dict() == dict.fromkeys(range(10), 400)
-    assert train.to_numpy().min() >= 0 and train.to_numpy().max() <= 255
 
     # together, train and test (with the answer key) are exactly the 5,000 bundled digits
     labels, pixels = digits
     fetched = np.concatenate(
         [train.to_numpy(), np.column_stack([answers["Label"], test.to_numpy()])]
-    )
-    bundled = np.column_stack([labels, pixels]).astype(np.int64)
-    assert sorted(map(bytes, fetched.astype(np.uint8))) == sorted(
-        map(bytes, bundled.astype(np.uint8))
-    )
-    assert metrics(run_stage.cwd) == {
+    ).astype(np.uint8)
+    bundled = np.column_stack([labels, pixels]).astype(np.uint8)
+    assert sorted(map(bytes, fetched)) == sorted(map(bytes, bundled))
+    assert metrics(bundled_fetch) == {
         "train_rows": 4000,
         "test_rows": 1000,
         "answer_key_rows": 1000,
@@ -83,21 +90,19 @@ def test_bundled_source(run_stage: StageRunner, digits) -> None:
     read_digits_csv(raw / "test.csv", labelled=False)
 
 
-def test_bundled_source_is_reproducible(run_stage: StageRunner) -> None:
+def test_bundled_source_is_reproducible(bundled_fetch: Path, run_stage: StageRunner) -> None:
+    run_stage.params(params_with({"fetch.test_size": 1000}))
     fetch(run_stage)
-    first = snapshot(outputs(run_stage.cwd))
-    shutil.rmtree(run_stage.cwd / "raw")
-    fetch(run_stage)
-    assert snapshot(outputs(run_stage.cwd)) == first
-    assert metrics(run_stage.cwd)["test_rows"] == 200  # TINY_PARAMS' test_size
+    for first, second in zip(outputs(bundled_fetch), outputs(run_stage.cwd), strict=True):
+        assert first.read_bytes() == second.read_bytes(), first.name
 
 
 @pytest.mark.parametrize("test_size", [5, 4995])
-def test_bundled_test_size_out_of_range(run_stage: StageRunner, test_size: int) -> None:
-    run_stage.params(params_with({"fetch.test_size": test_size}))
-    message = stage_error(fetch(run_stage, ok=False), "fetch")
+def test_bundled_test_size_out_of_range(call_stage: InProcessRunner, test_size: int) -> None:
+    write_params(call_stage.cwd, params_with({"fetch.test_size": test_size}))
+    message = stage_error(fetch(call_stage), "fetch")
     assert "fetch.test_size" in message and str(test_size) in message
-    assert not (run_stage.cwd / "raw").exists()
+    assert not (call_stage.cwd / "raw").exists()
 
 
 # --------------------------------------------------------------------------- folder
@@ -107,6 +112,13 @@ def test_bundled_test_size_out_of_range(run_stage: StageRunner, test_size: int) 
 def folder_run(run_stage: StageRunner) -> StageRunner:
     run_stage.params(params_with({"fetch.source": "folder"}))
     return run_stage
+
+
+@pytest.fixture
+def folder_call(call_stage: InProcessRunner) -> InProcessRunner:
+    """In-process fetch with the folder source, for the quick error paths."""
+    write_params(call_stage.cwd, params_with({"fetch.source": "folder"}))
+    return call_stage
 
 
 def test_folder_source_copies_the_files(folder_run: StageRunner) -> None:
@@ -137,30 +149,30 @@ def test_folder_source_unpacks_the_competition_zip(folder_run: StageRunner, pref
     assert sorted(p.name for p in (folder_run.cwd / "ext").iterdir()) == ["digit-recognizer.zip"]
 
 
-def test_folder_source_with_an_empty_folder(folder_run: StageRunner) -> None:
-    (folder_run.cwd / "ext").mkdir()
-    message = stage_error(fetch(folder_run, ok=False), "fetch")
+def test_folder_source_with_an_empty_folder(folder_call: InProcessRunner) -> None:
+    (folder_call.cwd / "ext").mkdir()
+    message = stage_error(fetch(folder_call), "fetch")
     assert message.startswith("ext: no train.csv/test.csv")
 
 
-def test_folder_source_without_test_csv(folder_run: StageRunner) -> None:
-    write_kaggle_csvs(folder_run.cwd / "ext", n_train=50, n_test=10)
-    (folder_run.cwd / "ext" / "test.csv").unlink()
-    message = stage_error(fetch(folder_run, ok=False), "fetch")
+def test_folder_source_without_test_csv(folder_call: InProcessRunner) -> None:
+    write_kaggle_csvs(folder_call.cwd / "ext", n_train=50, n_test=10)
+    (folder_call.cwd / "ext" / "test.csv").unlink()
+    message = stage_error(fetch(folder_call), "fetch")
     assert message == "ext/test.csv: file not found"
 
 
-def test_zip_without_test_csv(folder_run: StageRunner) -> None:
-    train, _ = write_kaggle_csvs(folder_run.cwd / "files", n_train=50, n_test=10)
-    write_zip(folder_run.cwd / "ext" / "digit-recognizer.zip", {"train.csv": train.read_bytes()})
-    message = stage_error(fetch(folder_run, ok=False), "fetch")
+def test_zip_without_test_csv(folder_call: InProcessRunner) -> None:
+    train, _ = write_kaggle_csvs(folder_call.cwd / "files", n_train=50, n_test=10)
+    write_zip(folder_call.cwd / "ext" / "digit-recognizer.zip", {"train.csv": train.read_bytes()})
+    message = stage_error(fetch(folder_call), "fetch")
     assert message.startswith("ext/digit-recognizer.zip: no test.csv inside")
 
 
-def test_not_a_zip(folder_run: StageRunner) -> None:
-    (folder_run.cwd / "ext").mkdir()
-    (folder_run.cwd / "ext" / "digit-recognizer.zip").write_text("<html>login</html>")
-    message = stage_error(fetch(folder_run, ok=False), "fetch")
+def test_not_a_zip(folder_call: InProcessRunner) -> None:
+    (folder_call.cwd / "ext").mkdir()
+    (folder_call.cwd / "ext" / "digit-recognizer.zip").write_text("<html>login</html>")
+    message = stage_error(fetch(folder_call), "fetch")
     assert message == "ext/digit-recognizer.zip: not a valid zip file"
 
 
@@ -285,7 +297,10 @@ BAD_INPUTS: dict[str, tuple[str, Callable[[str], str], str]] = {
         lambda t: edit_line(t, 3, lambda cells: cells[:-1]),
         "ext/train.csv: line 3",
     ),
-    # a few more of the same kinds, in the test file and elsewhere in a row
+}
+# More of the same kinds, in the test file and elsewhere in a row: run in-process (same `run`
+# wrapper, no interpreter start-up) to keep the suite fast.
+MORE_BAD_INPUTS: dict[str, tuple[str, Callable[[str], str], str]] = {
     "negative-pixel-in-test": (
         "test.csv",
         lambda t: edit_cell(t, 2, "pixel0", "-1"),
@@ -324,33 +339,51 @@ def good_fetch(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     return files
 
 
-@pytest.mark.parametrize("kind", list(BAD_INPUTS))
-def test_bad_input_is_refused_and_outputs_kept(
-    folder_run: StageRunner, good_fetch: dict[str, bytes], kind: str
-) -> None:
+def refuses_and_keeps_outputs(
+    runner: StageRunner | InProcessRunner,
+    good_fetch: dict[str, bytes],
+    bad_input: tuple[str, Callable[[str], str], str],
+) -> str:
+    runner_cwd = runner.cwd
+    write_params(runner_cwd, params_with({"fetch.source": "folder"}))
     for name, content in good_fetch.items():  # the good inputs and the good run's outputs
-        (folder_run.cwd / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder_run.cwd / name).write_bytes(content)
-    before = snapshot(outputs(folder_run.cwd))
+        (runner_cwd / name).parent.mkdir(parents=True, exist_ok=True)
+        (runner_cwd / name).write_bytes(content)
+    before = snapshot(outputs(runner_cwd))
     assert all(before.values())
 
-    file, break_it, expected = BAD_INPUTS[kind]
-    bad = folder_run.cwd / "ext" / file
+    file, break_it, expected = bad_input
+    bad = runner_cwd / "ext" / file
     bad.write_text(break_it(bad.read_text()))
-    message = stage_error(fetch(folder_run, ok=False), "fetch")
+    message = stage_error(fetch(runner, ok=False), "fetch")
 
     assert message.startswith(expected), message
+    assert snapshot(outputs(runner_cwd)) == before
+    leftovers = [p.name for p in (runner_cwd / "raw").iterdir() if p.name not in OUT_FILES]
+    assert leftovers == []  # no temporary files left behind
+    return message
+
+
+@pytest.mark.parametrize("kind", list(BAD_INPUTS))
+def test_bad_input_is_refused_and_outputs_kept(
+    run_stage: StageRunner, good_fetch: dict[str, bytes], kind: str
+) -> None:
+    message = refuses_and_keeps_outputs(run_stage, good_fetch, BAD_INPUTS[kind])
     if kind == "too-many-fields":
         assert "line 3" in message, message
-    assert snapshot(outputs(folder_run.cwd)) == before
-    leftovers = [p.name for p in (folder_run.cwd / "raw").iterdir() if p.name not in OUT_FILES]
-    assert leftovers == []  # no temporary files left behind
 
 
-def test_binary_file_is_refused(folder_run: StageRunner) -> None:
-    write_kaggle_csvs(folder_run.cwd / "ext", n_train=20, n_test=5)
-    (folder_run.cwd / "ext" / "train.csv").write_bytes(b"\xff\xfe\x00\x01" * 100)
-    message = stage_error(fetch(folder_run, ok=False), "fetch")
+@pytest.mark.parametrize("kind", list(MORE_BAD_INPUTS))
+def test_more_bad_input_in_process(
+    call_stage: InProcessRunner, good_fetch: dict[str, bytes], kind: str
+) -> None:
+    refuses_and_keeps_outputs(call_stage, good_fetch, MORE_BAD_INPUTS[kind])
+
+
+def test_binary_file_is_refused(folder_call: InProcessRunner) -> None:
+    write_kaggle_csvs(folder_call.cwd / "ext", n_train=20, n_test=5)
+    (folder_call.cwd / "ext" / "train.csv").write_bytes(b"\xff\xfe\x00\x01" * 100)
+    message = stage_error(fetch(folder_call), "fetch")
     assert message.startswith("ext/train.csv: ")
 
 
@@ -372,11 +405,12 @@ def test_check_reads_crlf_and_bom_free_kaggle_files(tmp_path: Path) -> None:
     reason="BUG stages/common.py atomic_paths: tempfile.mkstemp creates 0600 files and "
     "os.replace keeps that mode, so every stage output ignores the umask",
 )
-def test_outputs_have_the_usual_file_mode(run_stage: StageRunner) -> None:
-    fetch(run_stage)
+def test_outputs_have_the_usual_file_mode(folder_run: StageRunner) -> None:
+    write_kaggle_csvs(folder_run.cwd / "ext", n_train=20, n_test=5)
+    fetch(folder_run)
     umask = os.umask(0)
     os.umask(umask)
-    for path in outputs(run_stage.cwd):
+    for path in outputs(folder_run.cwd):
         assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path
 
 
@@ -395,3 +429,33 @@ def test_bad_file_in_zip_is_named_after_the_zip(folder_run: StageRunner) -> None
     message = stage_error(fetch(folder_run, ok=False), "fetch")
     assert "line 3, column pixel10" in message
     assert "digit-recognizer.zip" in message, message
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG stages/common.py read_digits_csv/read_checked_pixels: pd.read_csv without "
+    "index_col=False takes the first column as the index when data rows have one field more "
+    "than the header, so the file passes and every label becomes pixel0",
+)
+def test_one_field_too_many_on_every_row_is_refused(folder_call: InProcessRunner) -> None:
+    train, _ = write_kaggle_csvs(folder_call.cwd / "ext", n_train=20, n_test=5)
+    lines = train.read_text().splitlines()
+    train.write_text(lines[0] + "\n" + "".join(f"{line},7\n" for line in lines[1:]))
+    result = fetch(folder_call)
+    assert result.returncode == 1, "accepted; labels downstream would all be pixel0 (0)"
+    message = stage_error(result, "fetch")
+    assert message.startswith("ext/train.csv: line 2"), message
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG (same cause as above): an extra field on line 2 is reported as 'line 3, "
+    "column pixel783: ... an empty cell' because pandas made line 2's first field the index",
+)
+def test_one_field_too_many_on_the_first_data_line_names_that_line(
+    folder_call: InProcessRunner,
+) -> None:
+    train, _ = write_kaggle_csvs(folder_call.cwd / "ext", n_train=20, n_test=5)
+    train.write_text(edit_line(train.read_text(), 2, lambda cells: [*cells, "0"]))
+    message = stage_error(fetch(folder_call), "fetch")
+    assert "line 2" in message, message

@@ -1,0 +1,146 @@
+"""The whole pipeline through the real `dvc` CLI, in a temp git repo with tiny params.
+
+One module-scoped project runs `dvc repro` once (about half a minute); the tests then run in
+file order against it, each leaving it up to date for the next: no-op repro, a train_cnn
+param change, `dvc exp run -S sample_fraction=...`, and a bad input file. Expected stage sets
+come from dvc.yaml (its stage graph), so stages added later are covered without edits here.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import (
+    TINY_PARAMS,
+    DvcProject,
+    describe,
+    downstream,
+    make_dvc_project,
+    params_with,
+    stages_reading_param,
+    stages_run,
+    write_kaggle_csvs,
+)
+
+UP_TO_DATE = "Data and pipelines are up to date."
+
+
+def out_paths(spec: dict) -> list[str]:
+    found = []
+    for key in ("outs", "metrics", "plots"):
+        for entry in spec.get(key) or []:
+            found.extend([entry] if isinstance(entry, str) else list(entry))
+    return found
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> DvcProject:
+    project = make_dvc_project(tmp_path_factory.mktemp("pipeline") / "project")
+    project.first_repro = project.dvc("repro")
+    return project
+
+
+def all_output(result) -> str:
+    return result.stdout + result.stderr
+
+
+def test_fresh_copy_has_nothing_run(dvc_project: DvcProject) -> None:
+    """The fixture copies code and config only: every stage is pending, no data or lock."""
+    assert not (dvc_project.root / "dvc.lock").exists()
+    assert not (dvc_project.root / "data" / "raw").exists()
+    assert dvc_project.read_params() == TINY_PARAMS
+    status = json.loads(dvc_project.dvc("status", "--json").stdout)
+    assert set(status) == set(dvc_project.dvc_yaml()["stages"])
+    assert dvc_project.git("status", "--porcelain").stdout == ""  # all committed
+
+
+def test_repro_runs_every_stage(project: DvcProject) -> None:
+    stages = project.dvc_yaml()["stages"]
+    assert {"fetch", "sample", "split", "reshape", "train_lr", "train_mlp", "train_cnn"} <= set(
+        stages
+    )
+    assert stages_run(all_output(project.first_repro)) == set(stages), describe(project.first_repro)
+    for name, spec in stages.items():
+        for path in out_paths(spec):
+            assert (project.root / path).exists(), f"{name}: {path} missing"
+    lock = (project.root / "dvc.lock").read_text()
+    for name in stages:
+        assert f"\n  {name}:\n" in lock
+    fetched = json.loads((project.root / "metrics" / "fetch.json").read_text())["fetch"]
+    assert fetched["test_rows"] == TINY_PARAMS["fetch"]["test_size"]
+    cnn = json.loads((project.root / "metrics" / "cnn.json").read_text())["cnn"]
+    assert cnn["epochs"] == TINY_PARAMS["train_cnn"]["epochs"]
+
+
+def test_second_repro_runs_nothing(project: DvcProject) -> None:
+    status = project.dvc("status")
+    assert UP_TO_DATE in status.stdout, describe(status)
+    again = project.dvc("repro")
+    assert stages_run(all_output(again)) == set(), describe(again)
+    assert "didn't change, skipping" in all_output(again)
+    assert UP_TO_DATE in all_output(again)
+
+
+def test_cnn_param_change_reruns_only_cnn_and_what_follows(project: DvcProject) -> None:
+    dvc_yaml = project.dvc_yaml()
+    params = project.read_params()
+    params["train_cnn"]["epochs"] = 1
+    project.write_params(params)
+
+    status = json.loads(project.dvc("status", "--json").stdout)
+    changed = stages_reading_param(dvc_yaml, "train_cnn.epochs")
+    assert changed == {"train_cnn"}
+    assert set(status) == changed, status
+    assert status["train_cnn"] == [{"changed deps": {"params.yaml": {"train_cnn": "modified"}}}]
+
+    result = project.dvc("repro")
+    assert stages_run(all_output(result)) == downstream(dvc_yaml, changed), describe(result)
+    cnn = json.loads((project.root / "metrics" / "cnn.json").read_text())["cnn"]
+    assert cnn["epochs"] == 1
+    assert UP_TO_DATE in project.dvc("status").stdout
+
+
+def test_exp_run_sample_fraction(project: DvcProject) -> None:
+    dvc_yaml = project.dvc_yaml()
+    train_rows = json.loads((project.root / "metrics" / "fetch.json").read_text())["fetch"][
+        "train_rows"
+    ]
+    result = project.dvc("exp", "run", "-S", "sample_fraction=0.5")
+    ran = stages_run(all_output(result))
+    assert "fetch" not in ran, describe(result)
+    assert ran == downstream(dvc_yaml, stages_reading_param(dvc_yaml, "sample_fraction"))
+    assert {"sample", "split", "reshape", "train_lr", "train_mlp", "train_cnn"} <= ran
+
+    assert project.read_params()["sample_fraction"] == 0.5
+    sampled = json.loads((project.root / "metrics" / "sample.json").read_text())["sample"]
+    assert sampled["rows"] == round(0.5 * train_rows)
+    assert UP_TO_DATE in project.dvc("status").stdout
+    experiments = project.dvc("exp", "show", "--json").stdout
+    assert "sample_fraction" in experiments and "0.5" in experiments
+
+
+def test_bad_train_csv_fails_and_keeps_raw_data(project: DvcProject) -> None:
+    raw = project.root / "data" / "raw"
+    before = {p.name: p.read_bytes() for p in sorted(raw.glob("*.csv"))}
+    assert set(before) == {"train.csv", "test.csv", "answers.csv"}
+
+    external = project.root / "data" / "external"
+    train, _ = write_kaggle_csvs(external, n_train=60, n_test=10)
+    lines = train.read_text().splitlines()
+    cells = lines[2].split(",")
+    cells[11] = "x"  # line 3, column pixel10
+    lines[2] = ",".join(cells)
+    train.write_text("\n".join(lines) + "\n")
+    project.write_params(params_with({"fetch.source": "folder"}, base=project.read_params()))
+
+    result = project.dvc("repro", ok=False)
+    output = all_output(result)
+    errors = [line for line in output.splitlines() if line.startswith("fetch: error: ")]
+    assert errors == [
+        "fetch: error: data/external/train.csv: line 3, column pixel10: "
+        "expected an integer 0..255, got 'x'"
+    ], describe(result)
+    assert stages_run(output) == {"fetch"}
+    assert {p.name: p.read_bytes() for p in sorted(raw.glob("*.csv"))} == before
+    assert [p.name for p in raw.iterdir() if p.name.startswith(".")] in ([], [".gitignore"])
