@@ -29,6 +29,10 @@ PIXEL_COLUMNS = [f"pixel{i}" for i in range(N_PIXELS)]
 TRAIN_HEADER = ["label", *PIXEL_COLUMNS]
 SUBMISSION_HEADER = ["ImageId", "Label"]
 MODEL_NAMES = ("lr", "mlp", "cnn")
+ACTIVATIONS = (
+    "relu", "elu", "selu", "gelu", "silu", "swish", "mish", "leaky_relu", "relu6",
+    "tanh", "sigmoid", "softplus", "softsign", "linear",
+)  # fmt: skip
 
 
 class PipelineError(Exception):
@@ -82,14 +86,13 @@ def number(low: float, high: float, low_open: bool = False, high_open: bool = Fa
     def check(key: str, value: Any) -> float:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         if ok:
-            value = float(value)
             ok = (value > low if low_open else value >= low) and (
                 value < high if high_open else value <= high
             )
         if not ok:
             interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
             raise _bad(key, f"a number in {interval}", value)
-        return value
+        return float(value)
 
     return check
 
@@ -202,6 +205,10 @@ def read_params(
 # --------------------------------------------------------------------------- atomic writes
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 @contextmanager
 def atomic_paths(*paths: Path) -> Iterator[list[Path]]:
     """Yield temporary paths beside `paths`; all are moved into place only if the block succeeds.
@@ -215,6 +222,7 @@ def atomic_paths(*paths: Path) -> Iterator[list[Path]]:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
             os.close(fd)
+            os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs get the usual mode
             temps.append(Path(tmp))
         yield temps
         for tmp, path in zip(temps, paths, strict=True):
@@ -284,41 +292,56 @@ def _first_bad_cell(frame: pd.DataFrame, high: dict[str, int]) -> tuple[int, str
     return first
 
 
-def read_digits_csv(path: Path, labelled: bool) -> tuple[np.ndarray | None, np.ndarray]:
+def read_digits_csv(
+    path: Path, labelled: bool, shown_as: str | None = None
+) -> tuple[np.ndarray | None, np.ndarray]:
     """Read and check a Kaggle digits CSV; return (labels or None, pixels as uint8 (N, 784)).
 
     Checks: exact header (`label,pixel0..pixel783` for train, `pixel0..pixel783` for test),
-    integer values, pixels 0..255, labels 0..9, no missing values, at least one row. A violation
-    raises PipelineError naming the file, line and column.
+    the same number of fields on every line, integer values, pixels 0..255, labels 0..9, no
+    missing values, at least one row. A violation raises PipelineError naming the file (or
+    `shown_as`), line and column.
     """
+    name = shown_as or str(path)
     expected = TRAIN_HEADER if labelled else PIXEL_COLUMNS
     try:
         with open(path, newline="") as handle:
             header = handle.readline().strip().split(",")
     except FileNotFoundError:
-        raise PipelineError(f"{path}: file not found") from None
+        raise PipelineError(f"{name}: file not found") from None
     except UnicodeDecodeError:
-        raise PipelineError(f"{path}: not a text CSV file") from None
+        raise PipelineError(f"{name}: not a text CSV file") from None
     if header != expected:
-        raise PipelineError(f"{path}: line 1: {_header_problem(header, labelled)}")
+        raise PipelineError(f"{name}: line 1: {_header_problem(header, labelled)}")
+    _check_field_counts(path, len(expected), name)
     try:
-        frame = pd.read_csv(path, low_memory=False)
+        frame = pd.read_csv(path, index_col=False, low_memory=False)
     except pd.errors.ParserError as err:
-        raise PipelineError(f"{path}: {str(err).strip().rstrip('.')}") from None
-    except pd.errors.EmptyDataError:
-        frame = pd.DataFrame(columns=expected)
+        raise PipelineError(f"{name}: {str(err).strip().rstrip('.')}") from None
     if len(frame) == 0:
-        raise PipelineError(f"{path}: no data rows after the header (expected at least one)")
+        raise PipelineError(f"{name}: no data rows after the header (expected at least one)")
     if not all(pd.api.types.is_integer_dtype(t) for t in frame.dtypes) or _out_of_range(frame):
         high = {column: 9 if column == "label" else 255 for column in frame.columns}
         bad = _first_bad_cell(frame, high)
         if bad is not None:
             row, column, problem = bad
-            raise PipelineError(f"{path}: line {row + 2}, column {column}: {problem}")
+            raise PipelineError(f"{name}: line {row + 2}, column {column}: {problem}")
     values = frame.to_numpy(dtype=np.uint8)
     if labelled:
         return values[:, 0].copy(), np.ascontiguousarray(values[:, 1:])
     return None, values
+
+
+def _check_field_counts(path: Path, fields: int, name: str) -> None:
+    """Every non-blank line must hold exactly `fields` comma-separated fields.
+
+    pandas would otherwise take an extra leading column as the index, or pad a short line.
+    """
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            found = line.count(b",") + 1
+            if found != fields and line.strip():
+                raise PipelineError(f"{name}: line {number}: {found} fields, expected {fields}")
 
 
 def _out_of_range(frame: pd.DataFrame) -> bool:
@@ -350,7 +373,7 @@ def read_checked_pixels(path: Path, labelled: bool) -> tuple[np.ndarray | None, 
     """Fast read of a CSV that `fetch` already validated: uint8 (labels, pixels)."""
     if not path.exists():
         raise PipelineError(f"{path}: not found (run the fetch stage first: dvc repro fetch)")
-    values = pd.read_csv(path, dtype=np.uint8).to_numpy()
+    values = pd.read_csv(path, dtype=np.uint8, index_col=False).to_numpy()
     if labelled:
         return values[:, 0].copy(), np.ascontiguousarray(values[:, 1:])
     return None, values

@@ -216,14 +216,14 @@ def extract_competition_zip(archive: Path, scratch: Path) -> tuple[Path, Path]:
     return found[0], found[1]
 
 
-def folder_files(folder: Path, scratch: Path) -> tuple[Path, Path]:
-    """train.csv + test.csv from a folder, or the competition zip found there."""
+def folder_files(folder: Path, scratch: Path) -> tuple[Path, Path, Path | None]:
+    """train.csv + test.csv from a folder, or from the competition zip found there (returned)."""
     train, test = folder / "train.csv", folder / "test.csv"
     if train.exists() or test.exists():
-        return train, test
+        return train, test, None
     archives = sorted(folder.glob("*.zip"))
     if archives:
-        return extract_competition_zip(archives[0], scratch)
+        return *extract_competition_zip(archives[0], scratch), archives[0]
     raise PipelineError(
         f"{folder}: no train.csv/test.csv (or digit-recognizer.zip) here; put Kaggle's files "
         "in this folder or choose another fetch.source"
@@ -258,7 +258,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
-        answers = None
+        answers = archive = None
         if params["source"] == "bundled":
             train, test, answers = write_bundled(scratch, params["test_size"], params["seed"])
         elif params["source"] == "kaggle_scale":
@@ -272,11 +272,14 @@ def main() -> None:
         elif params["source"] == "kaggle":
             archive = download_competition(params["competition"], scratch)
             train, test = extract_competition_zip(archive, scratch)
+            archive = f"kaggle:{params['competition']}/{archive.name}"
         else:
-            train, test = folder_files(args.folder, scratch)
+            train, test, archive = folder_files(args.folder, scratch)
 
-        labels, _ = read_digits_csv(train, labelled=True)
-        _, test_pixels = read_digits_csv(test, labelled=False)
+        # errors name the zip member when the files came out of an archive
+        shown = {path: f"{archive}:{path.name}" if archive else str(path) for path in (train, test)}
+        labels, _ = read_digits_csv(train, labelled=True, shown_as=shown[train])
+        _, test_pixels = read_digits_csv(test, labelled=False, shown_as=shown[test])
         answer_rows = check_answers(answers, len(test_pixels)) if answers else 0
 
         outputs = [args.out / name for name in ("train.csv", "test.csv", "answers.csv")]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from stages.common import (
+    ACTIVATIONS,
     build_cnn,
+    choice,
     fit_keras,
     int_list,
     integer,
@@ -15,7 +17,6 @@ from stages.common import (
     read_params,
     run,
     save_keras_results,
-    text,
     training_args,
 )
 
@@ -28,7 +29,7 @@ def main() -> None:
             {
                 "filters": int_list(1),
                 "kernel_size": integer(1),
-                "conv_activation": optional(text),  # null, as in the notebook
+                "conv_activation": optional(choice(*ACTIVATIONS)),  # null, as in the notebook
                 "dropout": number(0.0, 1.0, high_open=True),
                 "dense_units": integer(1),
             }

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from stages.common import (
+    ACTIVATIONS,
     build_mlp,
+    choice,
     fit_keras,
     int_list,
     keras_backend,
@@ -12,14 +14,15 @@ from stages.common import (
     read_params,
     run,
     save_keras_results,
-    text,
     training_args,
 )
 
 
 def main() -> None:
     args = training_args(__doc__)
-    params = read_params("train_mlp", keras_params({"layers": int_list(1), "activation": text}))
+    params = read_params(
+        "train_mlp", keras_params({"layers": int_list(1), "activation": choice(*ACTIVATIONS)})
+    )
     data = load_training_data(args.features, args.split)
 
     keras = keras_backend(params["seed"])

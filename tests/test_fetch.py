@@ -397,14 +397,9 @@ def test_check_reads_crlf_and_bom_free_kaggle_files(tmp_path: Path) -> None:
     assert np.array_equal(labels, expected_labels) and np.array_equal(pixels, expected_pixels)
 
 
-# --------------------------------------------------------------------------- known defects
+# --------------------------------------------------------------------------- fixed defects
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG stages/common.py atomic_paths: tempfile.mkstemp creates 0600 files and "
-    "os.replace keeps that mode, so every stage output ignores the umask",
-)
 def test_outputs_have_the_usual_file_mode(folder_run: StageRunner) -> None:
     write_kaggle_csvs(folder_run.cwd / "ext", n_train=20, n_test=5)
     fetch(folder_run)
@@ -414,11 +409,6 @@ def test_outputs_have_the_usual_file_mode(folder_run: StageRunner) -> None:
         assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG stages/fetch.py: a bad CSV inside the competition zip is reported under the "
-    "deleted scratch path (/tmp/tmpXXXX/train.csv), not the zip the user can fix",
-)
 def test_bad_file_in_zip_is_named_after_the_zip(folder_run: StageRunner) -> None:
     train, test = write_kaggle_csvs(folder_run.cwd / "files", n_train=20, n_test=5)
     broken = edit_cell(train.read_text(), 3, "pixel10", "x")
@@ -431,12 +421,6 @@ def test_bad_file_in_zip_is_named_after_the_zip(folder_run: StageRunner) -> None
     assert "digit-recognizer.zip" in message, message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG stages/common.py read_digits_csv/read_checked_pixels: pd.read_csv without "
-    "index_col=False takes the first column as the index when data rows have one field more "
-    "than the header, so the file passes and every label becomes pixel0",
-)
 def test_one_field_too_many_on_every_row_is_refused(folder_call: InProcessRunner) -> None:
     train, _ = write_kaggle_csvs(folder_call.cwd / "ext", n_train=20, n_test=5)
     lines = train.read_text().splitlines()
@@ -447,11 +431,6 @@ def test_one_field_too_many_on_every_row_is_refused(folder_call: InProcessRunner
     assert message.startswith("ext/train.csv: line 2"), message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (same cause as above): an extra field on line 2 is reported as 'line 3, "
-    "column pixel783: ... an empty cell' because pandas made line 2's first field the index",
-)
 def test_one_field_too_many_on_the_first_data_line_names_that_line(
     folder_call: InProcessRunner,
 ) -> None:

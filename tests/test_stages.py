@@ -278,11 +278,6 @@ def save_npy(path: Path, array: np.ndarray) -> None:
     np.save(path, array)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG stages/train_mlp.py + train_cnn.py: activation names are only checked as "
-    "non-empty strings; a typo reaches Keras and ends in a ValueError traceback",
-)
 def test_misspelt_activation_is_a_one_line_error(run_stage: StageRunner, prepared: Path):
     run_stage.params(params_with({"train_mlp.activation": "rellu"}))
     result = run_stage("train_mlp", *training_args(prepared, "mlp", "flat"), ok=None)
