@@ -1,0 +1,131 @@
+"""The DVC workflows the README promises, through the real `dvc` CLI with tiny params.
+
+One module-scoped project: `dvc repro` down to a Kaggle submission, `dvc plots show`, a
+branch with another param compared by `dvc metrics diff`, `dvc exp run -S` listed by
+`dvc exp show`, and a source without an answer key.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import (
+    TINY_PARAMS,
+    DvcProject,
+    describe,
+    make_dvc_project,
+    params_with,
+    stages_run,
+    write_kaggle_csvs,
+)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> DvcProject:
+    project = make_dvc_project(tmp_path_factory.mktemp("workflows") / "project")
+    project.dvc("repro")
+    project.git("add", "-A")
+    project.git("commit", "-q", "-m", "baseline run")
+    return project
+
+
+def check_submission(path: Path, test_rows: int) -> pd.DataFrame:
+    frame = pd.read_csv(path)
+    assert list(frame.columns) == ["ImageId", "Label"]
+    assert len(frame) == test_rows
+    assert frame["ImageId"].tolist() == list(range(1, test_rows + 1))
+    assert frame["Label"].between(0, 9).all()
+    return frame
+
+
+def test_repro_ends_with_valid_submissions_and_a_leaderboard(project: DvcProject) -> None:
+    test_rows = TINY_PARAMS["fetch"]["test_size"]
+    folder = project.root / "data" / "submission"
+    for name in ("lr", "mlp", "cnn", "submission"):
+        check_submission(folder / f"{name}.csv", test_rows)
+
+    metrics = json.loads(project.dvc("metrics", "show", "--json").stdout)
+    workspace = metrics[""]["data"]  # the workspace
+    board = workspace["metrics/leaderboard.json"]["data"]["leaderboard"]
+    val = {name: workspace[f"metrics/{name}.json"]["data"][name]["val_accuracy"] for name in
+           ("lr", "mlp", "cnn")}  # fmt: skip
+    assert board["chosen"] == max(val, key=val.get)  # submit.model: best
+    chosen = pd.read_csv(folder / "submission.csv")
+    assert chosen.equals(pd.read_csv(folder / f"{board['chosen']}.csv"))
+    answers = pd.read_csv(project.root / "data" / "raw" / "answers.csv")
+    for name in ("lr", "mlp", "cnn"):
+        mine = pd.read_csv(folder / f"{name}.csv")["Label"]
+        assert board[f"{name}_test_accuracy"] == pytest.approx((mine == answers["Label"]).mean())
+    evaluation = workspace["metrics/evaluate.json"]["data"]["evaluate"]
+    for name in ("lr", "mlp", "cnn"):
+        assert evaluation[name]["accuracy"] == pytest.approx(val[name])
+        assert set(evaluation[name]["per_class"]) == {str(d) for d in range(10)}
+
+
+def test_plots_show_writes_a_page_naming_every_plot(project: DvcProject) -> None:
+    project.dvc("plots", "show", "-o", "page")
+    html = (project.root / "page" / "index.html").read_text()
+    declared = project.dvc_yaml()["plots"]
+    names = [entry if isinstance(entry, str) else next(iter(entry)) for entry in declared]
+    assert len(names) >= 10
+    for name in names:
+        assert name.split("/")[-1] in html, name
+    for image in (project.root / "page" / "static").iterdir():
+        assert image.stat().st_size > 1000
+    for csv in ("plots/confusion/cnn.csv", "plots/history/mlp.csv"):
+        assert (project.root / csv).exists()
+
+
+def test_metrics_diff_between_branches(project: DvcProject) -> None:
+    project.git("checkout", "-q", "-b", "relu-cnn")
+    project.write_params(params_with({"train_cnn.conv_activation": "relu"}))
+    rerun = project.dvc("repro")
+    assert stages_run(rerun.stdout) == {"train_cnn", "evaluate", "submit"}, describe(rerun)
+    project.git("add", "-A")
+    project.git("commit", "-q", "-m", "relu convolutions")
+
+    diff = json.loads(project.dvc("metrics", "diff", "main", "--json").stdout)
+    assert "metrics/cnn.json" in diff, diff
+    assert "cnn.val_loss" in diff["metrics/cnn.json"], diff
+    assert "metrics/lr.json" not in diff or "lr.val_accuracy" not in diff["metrics/lr.json"]
+    table = project.dvc("metrics", "diff", "main", "relu-cnn").stdout
+    assert "cnn.val_loss" in table
+
+    project.git("checkout", "-q", "main")
+    project.dvc("checkout")
+    assert project.dvc("status").stdout.strip() == "Data and pipelines are up to date."
+
+
+def test_exp_run_and_exp_show(project: DvcProject) -> None:
+    run = project.dvc("exp", "run", "-n", "half-data", "-S", "sample_fraction=0.5")
+    assert "fetch" not in stages_run(run.stdout + run.stderr)
+    shown = project.dvc("exp", "show", "--json").stdout
+    experiments = [
+        exp
+        for baseline in json.loads(shown)
+        for exp in baseline.get("experiments") or []
+        if exp.get("name") == "half-data"
+    ]
+    assert experiments, shown[:2000]
+    data = experiments[0]["revs"][0]["data"]
+    assert data["params"]["params.yaml"]["data"]["sample_fraction"] == 0.5
+    assert "val_accuracy" in data["metrics"]["metrics/cnn.json"]["data"]["cnn"]
+    train_rows = json.loads((project.root / "metrics" / "fetch.json").read_text())["fetch"]
+    sampled = data["metrics"]["metrics/sample.json"]["data"]["sample"]["rows"]
+    assert sampled == round(0.5 * train_rows["train_rows"])  # DataFrame.sample(frac) semantics
+    csv = project.dvc("exp", "show", "--csv").stdout
+    assert "half-data" in csv
+
+
+def test_source_without_answer_key_reproduces(project: DvcProject) -> None:
+    write_kaggle_csvs(project.root / "data" / "external", n_train=300, n_test=40)
+    project.write_params(params_with({"fetch.source": "folder", "sample_fraction": 1}))
+    project.dvc("repro")
+    assert (project.root / "data" / "raw" / "answers.csv").read_text() == "ImageId,Label\n"
+    check_submission(project.root / "data" / "submission" / "submission.csv", 40)
+    board = json.loads((project.root / "metrics" / "leaderboard.json").read_text())
+    assert set(board["leaderboard"]) == {"chosen"}
+    assert "up to date" in project.dvc("status").stdout
