@@ -29,7 +29,7 @@ lint: $(STAMP)
 	ruff format --check stages tests bench
 
 bench: $(STAMP)
-	python bench/run.py
+	python bench/run.py --full
 
 clean-venv:
 	rm -rf $(VENV)
