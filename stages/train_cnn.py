@@ -47,6 +47,7 @@ def main() -> None:
         params["dense_units"],
         params["learning_rate"],
         params["jit_compile"],
+        params["steps_per_execution"],
     )
     history = fit_keras(model, data, params["epochs"], params["batch_size"], params["seed"])
     save_keras_results("cnn", model, data, history, args)

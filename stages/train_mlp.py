@@ -32,6 +32,7 @@ def main() -> None:
         params["activation"],
         params["learning_rate"],
         params["jit_compile"],
+        params["steps_per_execution"],
     )
     history = fit_keras(model, data, params["epochs"], params["batch_size"], params["seed"])
     save_keras_results("mlp", model, data, history, args)

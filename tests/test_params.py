@@ -152,6 +152,7 @@ def test_sample_fraction_one_as_dvc_writes_it(run_stage: StageRunner, text: str)
         ("train_cnn", "train_cnn.batch_size", {"train_cnn.batch_size": 0}),
         ("train_cnn", "train_cnn.dropout", {"train_cnn.dropout": 1.0}),
         ("train_cnn", "train_cnn.jit_compile", {"train_cnn.jit_compile": "no"}),
+        ("train_mlp", "train_mlp.steps_per_execution", {"train_mlp.steps_per_execution": 0}),
         ("train_cnn", "train_cnn.filters", {"train_cnn.filters": [32, 0]}),
         ("train_cnn", "train_cnn.filters", {"train_cnn.filters": [32, True]}),
         ("train_cnn", "train_cnn.conv_activation", {"train_cnn.conv_activation": 3}),
