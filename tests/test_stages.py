@@ -185,6 +185,8 @@ def test_reshape(prepared: Path) -> None:
         images = np.load(prepared / "features" / "images" / f"{name}.npy")
         n = len(pixels)
         assert flat.dtype == np.float32 and images.dtype == np.float32
+        # row-major on disk: the training stages read rows of the memory-mapped files
+        assert flat.flags.c_contiguous and images.flags.c_contiguous
         assert flat.shape == (n, 784) and images.shape == (n, 28, 28, 1)
         assert flat.min() >= 0.0 and flat.max() <= 1.0 and flat.max() > 0.99
         np.testing.assert_allclose(flat, pixels / 255.0, rtol=1e-6)
@@ -192,6 +194,21 @@ def test_reshape(prepared: Path) -> None:
         assert np.array_equal(images[:, 3, 5, 0], flat[:, 3 * 28 + 5])
         assert np.array_equal(images.reshape(n, 784), flat)
     assert len(np.load(prepared / "features" / "flat" / "test.npy")) == N_TEST_CSV
+
+
+def test_read_rows_reads_memory_mapped_rows_from_the_file(tmp_path: Path) -> None:
+    from stages.common import load_array, read_rows
+
+    array = np.arange(7 * 3 * 2, dtype=np.float32).reshape(7, 3, 2)
+    np.save(tmp_path / "a.npy", array)
+    mapped = load_array(tmp_path / "a.npy")
+    for start, rows in ((0, 7), (2, 3), (6, 1)):
+        expected = array[start : start + rows]
+        np.testing.assert_array_equal(read_rows(mapped, start, rows), expected)
+        np.testing.assert_array_equal(read_rows(array, start, rows), expected)
+    np.save(tmp_path / "f.npy", np.asfortranarray(array[:, :, 0]))
+    fortran = load_array(tmp_path / "f.npy")
+    np.testing.assert_array_equal(read_rows(fortran, 4, 3), array[4:7, :, 0])
 
 
 # --------------------------------------------------------------------------- training
