@@ -127,3 +127,20 @@ def test_write_digits_matches_pandas(tmp_path: Path) -> None:
     assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
     write_digits(tmp_path / "one.csv", PIXEL_COLUMNS, values[:1, 1:])
     assert (tmp_path / "one.csv").read_text().count("\n") == 2
+
+
+def test_cnn_kernels_sums_onednn_timings_of_the_training_steps() -> None:
+    """bench/cnn_kernels.py on a few batches: a table of real oneDNN kernels and a step time."""
+    result = subprocess.run(
+        [sys.executable, str(PROJECT / "bench" / "cnn_kernels.py"), "--rows", "96"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert lines[0] == "precision float32, batch 32, 9 training steps"
+    assert any(line.startswith("| convolution backward_weights mb32_ic32oc64") for line in lines)
+    total = next(line for line in lines if line.startswith("| **all oneDNN kernels**"))
+    assert float(total.split("**")[3]) > 0
+    assert "% of it in oneDNN kernels" in lines[-1]
