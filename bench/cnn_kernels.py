@@ -33,17 +33,7 @@ def train(rows: int, epochs: int, precision: str) -> None:
     params = yaml.safe_load((REPO / "params.yaml").read_text())["train_cnn"]
     keras = keras_backend(params["seed"])
     keras.mixed_precision.set_global_policy(precision)
-    model = build_cnn(
-        keras,
-        params["filters"],
-        params["kernel_size"],
-        params["conv_activation"],
-        params["dropout"],
-        params["dense_units"],
-        params["learning_rate"],
-        params["jit_compile"],
-        params["steps_per_execution"],
-    )
+    model = build_cnn(keras, params)
     rng = np.random.default_rng(0)
     data = {
         "x_train": rng.random((rows, 28, 28, 1), dtype=np.float32),

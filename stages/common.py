@@ -400,61 +400,53 @@ def keras_backend(seed: int) -> Any:
     return keras
 
 
-def build_mlp(
-    keras: Any,
-    layers: list[int],
-    activation: str,
-    learning_rate: float,
-    jit_compile: bool,
-    steps_per_execution: int = 1,
-) -> Any:
-    """The notebook's dense network: Dense layers, then a 10-way softmax; Adam; crossentropy."""
+def build_mlp(keras: Any, params: dict[str, Any]) -> Any:
+    """The notebook's dense network: Dense `layers`, then a 10-way softmax; Adam; crossentropy.
+
+    `params` is the `train_mlp` section (`layers`, `activation` and the `keras_params` keys).
+    """
     model = keras.Sequential([keras.Input((N_PIXELS,))], name="mlp")
-    for units in layers:
-        model.add(keras.layers.Dense(units, activation=activation))
+    for units in params["layers"]:
+        model.add(keras.layers.Dense(units, activation=params["activation"]))
     model.add(keras.layers.Dense(N_CLASSES, activation="softmax"))
-    return _compile(keras, model, learning_rate, jit_compile, steps_per_execution)
+    return _compile(keras, model, params)
 
 
-def build_cnn(
-    keras: Any,
-    filters: list[int],
-    kernel_size: int,
-    conv_activation: str | None,
-    dropout: float,
-    dense_units: int,
-    learning_rate: float,
-    jit_compile: bool,
-    steps_per_execution: int = 1,
-) -> Any:
+def build_cnn(keras: Any, params: dict[str, Any]) -> Any:
     """The notebook's CNN: [Conv2D(same) -> MaxPool -> Dropout] per filter count, Dense, softmax.
 
-    The notebook's convolutions have no activation; `conv_activation` keeps that by default.
+    `params` is the `train_cnn` section. The notebook's convolutions have no activation;
+    `conv_activation: null` keeps that by default.
     """
     layers = keras.layers
     model = keras.Sequential([keras.Input((IMAGE_SIDE, IMAGE_SIDE, 1))], name="cnn")
-    for count in filters:
-        model.add(layers.Conv2D(count, kernel_size, padding="same", activation=conv_activation))
+    for count in params["filters"]:
+        model.add(
+            layers.Conv2D(
+                count,
+                params["kernel_size"],
+                padding="same",
+                activation=params["conv_activation"],
+            )
+        )
         model.add(layers.MaxPool2D())
-        model.add(layers.Dropout(dropout))
+        model.add(layers.Dropout(params["dropout"]))
     model.add(layers.Flatten())
-    model.add(layers.Dense(dense_units, activation="relu"))
-    model.add(layers.Dropout(dropout))
+    model.add(layers.Dense(params["dense_units"], activation="relu"))
+    model.add(layers.Dropout(params["dropout"]))
     model.add(layers.Dense(N_CLASSES, activation="softmax"))
-    return _compile(keras, model, learning_rate, jit_compile, steps_per_execution)
+    return _compile(keras, model, params)
 
 
-def _compile(
-    keras: Any, model: Any, learning_rate: float, jit_compile: bool, steps_per_execution: int
-) -> Any:
+def _compile(keras: Any, model: Any, params: dict[str, Any]) -> Any:
     """Adam and crossentropy, as the notebook. `steps_per_execution` batches run per call into
     TensorFlow: the same updates in the same order (bit-identical weights), less overhead."""
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
+        optimizer=keras.optimizers.Adam(params["learning_rate"]),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
-        jit_compile=jit_compile,
-        steps_per_execution=steps_per_execution,
+        jit_compile=params["jit_compile"],
+        steps_per_execution=params["steps_per_execution"],
     )
     return model
 

@@ -38,17 +38,7 @@ def main() -> None:
     data = load_training_data(args.features, args.split)
 
     keras = keras_backend(params["seed"])
-    model = build_cnn(
-        keras,
-        params["filters"],
-        params["kernel_size"],
-        params["conv_activation"],
-        params["dropout"],
-        params["dense_units"],
-        params["learning_rate"],
-        params["jit_compile"],
-        params["steps_per_execution"],
-    )
+    model = build_cnn(keras, params)
     history = fit_keras(model, data, params["epochs"], params["batch_size"], params["seed"])
     save_keras_results("cnn", model, data, history, args)
 

@@ -26,14 +26,7 @@ def main() -> None:
     data = load_training_data(args.features, args.split)
 
     keras = keras_backend(params["seed"])
-    model = build_mlp(
-        keras,
-        params["layers"],
-        params["activation"],
-        params["learning_rate"],
-        params["jit_compile"],
-        params["steps_per_execution"],
-    )
+    model = build_mlp(keras, params)
     history = fit_keras(model, data, params["epochs"], params["batch_size"], params["seed"])
     save_keras_results("mlp", model, data, history, args)
 

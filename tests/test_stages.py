@@ -404,19 +404,8 @@ def test_default_models_have_the_notebook_sizes() -> None:
     params = yaml.safe_load((PROJECT / "params.yaml").read_text())
     mlp, cnn = params["train_mlp"], params["train_cnn"]
     keras = keras_backend(mlp["seed"])
-    dense = build_mlp(
-        keras, mlp["layers"], mlp["activation"], mlp["learning_rate"], mlp["jit_compile"]
-    )
+    dense = build_mlp(keras, mlp)
     assert dense.count_params() == 12_587_950
-    conv = build_cnn(
-        keras,
-        cnn["filters"],
-        cnn["kernel_size"],
-        cnn["conv_activation"],
-        cnn["dropout"],
-        cnn["dense_units"],
-        cnn["learning_rate"],
-        cnn["jit_compile"],
-    )
+    conv = build_cnn(keras, cnn)
     assert conv.count_params() == 454_922
     assert conv.output_shape == (None, 10) and dense.output_shape == (None, 10)
