@@ -30,7 +30,7 @@ def train(rows: int, epochs: int, precision: str) -> None:
     sys.path.insert(0, str(REPO))
     from stages.common import build_cnn, fit_keras, keras_backend
 
-    params = yaml.safe_load((REPO / "params.yaml").read_text())["train_cnn"]
+    params = yaml.safe_load((REPO / "params.yaml").read_text())["train_cnn"] | {"epochs": epochs}
     keras = keras_backend(params["seed"])
     keras.mixed_precision.set_global_policy(precision)
     model = build_cnn(keras, params)
@@ -42,7 +42,7 @@ def train(rows: int, epochs: int, precision: str) -> None:
         "x_val": rng.random((16, 28, 28, 1), dtype=np.float32),
         "y_val": rng.integers(0, 10, 16),
     }
-    history = fit_keras(model, data, epochs, params["batch_size"], params["seed"])
+    history = fit_keras(model, data, params)
     print(f"TRAIN {params['batch_size']} {history['seconds'].iloc[1:].sum()}")
 
 

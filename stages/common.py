@@ -328,10 +328,17 @@ def read_digits_csv(
         if bad is not None:
             row, column, problem = bad
             raise PipelineError(f"{name}: line {row + 2}, column {column}: {problem}")
-    values = frame.to_numpy(dtype=np.uint8)
+    return _labels_and_pixels(frame.to_numpy(dtype=np.uint8), labelled)
+
+
+def _labels_and_pixels(values: np.ndarray, labelled: bool) -> tuple[np.ndarray | None, np.ndarray]:
+    """Split a CSV's uint8 values into (labels or None, pixels), both row-major.
+
+    pandas gives column-major arrays; the stages read rows, so the pixels are made row-major.
+    """
     if labelled:
         return values[:, 0].copy(), np.ascontiguousarray(values[:, 1:])
-    return None, np.ascontiguousarray(values)  # pandas gives column-major; rows are read
+    return None, np.ascontiguousarray(values)
 
 
 def _check_field_counts(path: Path, fields: int, name: str) -> None:
@@ -376,9 +383,7 @@ def read_checked_pixels(path: Path, labelled: bool) -> tuple[np.ndarray | None, 
     if not path.exists():
         raise PipelineError(f"{path}: not found (run the fetch stage first: dvc repro fetch)")
     values = pd.read_csv(path, dtype=np.uint8, index_col=False).to_numpy()
-    if labelled:
-        return values[:, 0].copy(), np.ascontiguousarray(values[:, 1:])
-    return None, np.ascontiguousarray(values)  # pandas gives column-major; rows are read
+    return _labels_and_pixels(values, labelled)
 
 
 # --------------------------------------------------------------------------- keras models
@@ -451,14 +456,10 @@ def _compile(keras: Any, model: Any, params: dict[str, Any]) -> Any:
     return model
 
 
-def fit_keras(
-    model: Any,
-    data: dict[str, np.ndarray],
-    epochs: int,
-    batch_size: int,
-    seed: int,
-) -> pd.DataFrame:
+def fit_keras(model: Any, data: dict[str, np.ndarray], params: dict[str, Any]) -> pd.DataFrame:
     """Train on float32 arrays fed through a tf.data pipeline; return the per-epoch history.
+
+    `params` is the stage's section (`epochs`, `batch_size`, `seed` are used here).
 
     Consumes `data["x_train"]` (removed from the dict); the other arrays stay.
 
@@ -468,6 +469,8 @@ def fit_keras(
     as the notebook's one-hot `categorical_crossentropy`.
     """
     import tensorflow as tf
+
+    epochs, batch_size, seed = params["epochs"], params["batch_size"], params["seed"]
 
     def dataset(x: np.ndarray, y: np.ndarray, shuffle: bool) -> Any:
         images, labels = tf.constant(x), tf.constant(y.astype(np.int32))
@@ -545,10 +548,11 @@ def predict_proba_keras(model: Any, x: np.ndarray, batch_size: int = 512) -> np.
     batch is padded with blank rows, so that TensorFlow (and XLA) compile one batch shape only.
     """
     proba = np.empty((len(x), N_CLASSES), dtype=np.float32)
+    batch = np.zeros((batch_size, *x.shape[1:]), dtype=np.float32)
     for start in range(0, len(x), batch_size):
         rows = min(batch_size, len(x) - start)
-        batch = np.zeros((batch_size, *x.shape[1:]), dtype=np.float32)
         batch[:rows] = read_rows(x, start, rows)
+        batch[rows:] = 0
         proba[start : start + rows] = np.asarray(model.predict_on_batch(batch))[:rows]
     return proba
 

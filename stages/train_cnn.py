@@ -39,7 +39,7 @@ def main() -> None:
 
     keras = keras_backend(params["seed"])
     model = build_cnn(keras, params)
-    history = fit_keras(model, data, params["epochs"], params["batch_size"], params["seed"])
+    history = fit_keras(model, data, params)
     save_keras_results("cnn", model, data, history, args)
 
 
