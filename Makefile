@@ -30,6 +30,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	python bench/run.py --full
+	python bench/report.py
 
 clean-venv:
 	rm -rf $(VENV)

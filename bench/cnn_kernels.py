@@ -24,26 +24,30 @@ REPO = Path(__file__).resolve().parents[1]
 
 def train(rows: int, epochs: int, precision: str) -> None:
     """Child process: train the CNN of params.yaml once; print its training seconds."""
+    import dataclasses
+    import tempfile
+
     import numpy as np
-    import yaml
 
     sys.path.insert(0, str(REPO))
-    from stages.common import build_cnn, fit_keras, keras_backend
+    os.chdir(REPO)  # params.yaml
+    from digit_recognizer.keras_fit import fit, keras_backend
+    from digit_recognizer.params import read_params
+    from digit_recognizer.training import SplitData
+    from stages.train_cnn import CnnParams, build_model
 
-    params = yaml.safe_load((REPO / "params.yaml").read_text())["train_cnn"] | {"epochs": epochs}
-    keras = keras_backend(params["seed"])
+    params = dataclasses.replace(read_params(CnnParams, "train_cnn"), epochs=epochs)
+    keras = keras_backend(params.seed)
     keras.mixed_precision.set_global_policy(precision)
-    model = build_cnn(keras, params)
+    model = build_model(keras, params)
     rng = np.random.default_rng(0)
-    data = {
-        "x_train": rng.random((rows, 28, 28, 1), dtype=np.float32),
-        "y_train": rng.integers(0, 10, rows),
+    with tempfile.TemporaryDirectory() as features:
+        np.save(Path(features) / "train.npy", rng.random((rows, 28, 28, 1), dtype=np.float32))
         # fewer validation rows than a batch: their kernels have another shape, not counted
-        "x_val": rng.random((16, 28, 28, 1), dtype=np.float32),
-        "y_val": rng.integers(0, 10, 16),
-    }
-    history = fit_keras(model, data, params)
-    print(f"TRAIN {params['batch_size']} {history['seconds'].iloc[1:].sum()}")
+        np.save(Path(features) / "val.npy", rng.random((16, 28, 28, 1), dtype=np.float32))
+        data = SplitData(Path(features), rng.integers(0, 10, rows), rng.integers(0, 10, 16))
+        history = fit(model, data, params)
+    print(f"TRAIN {params.batch_size} {history['seconds'].iloc[1:].sum()}")
 
 
 def main() -> None:

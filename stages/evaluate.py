@@ -8,6 +8,7 @@ digits, each model's most confident mistakes, and the MLP/CNN learning curves si
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,22 +17,18 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import precision_recall_fscore_support
 
-from stages.common import (
-    IMAGE_SIDE,
-    MODEL_NAMES,
-    N_CLASSES,
-    PipelineError,
-    accuracy_and_loss,
-    atomic_paths,
-    integer,
-    load_array,
-    load_predictions,
-    log,
-    read_params,
-    run,
-    save_csv,
-    save_json,
-)
+from digit_recognizer.console import PipelineError, log, run
+from digit_recognizer.files import atomic_paths, load_array, save_csv, save_json
+from digit_recognizer.metrics import accuracy_and_loss
+from digit_recognizer.mnist import IMAGE_SIDE, N_CLASSES
+from digit_recognizer.params import integer, param, read_params
+from digit_recognizer.predictions import MODEL_NAMES, load_predictions
+
+@dataclass(frozen=True)
+class EvaluateParams:
+    mistakes: int = param(integer(1))  # most confident mistakes drawn per model
+    digits: int = param(integer(1))  # validation digits drawn with their labels
+
 
 TITLES = {"lr": "logistic regression", "mlp": "dense network", "cnn": "CNN"}
 
@@ -118,7 +115,7 @@ def main() -> None:
     parser.add_argument("--confusion", type=Path, required=True, help="folder for NAME.csv")
     parser.add_argument("--images", type=Path, required=True, help="folder for PNGs")
     args = parser.parse_args()
-    params = read_params("evaluate", {"mistakes": integer(1), "digits": integer(1)})
+    params = read_params(EvaluateParams, "evaluate")
 
     labels = np.asarray(load_array(args.split / "y_val.npy"), dtype=np.int64)
     images = np.asarray(load_array(args.features / "val.npy"))
@@ -134,12 +131,12 @@ def main() -> None:
         confusion = pd.DataFrame({"actual": labels, "predicted": proba.argmax(axis=1)})
         save_csv(args.confusion / f"{name}.csv", confusion)
         save_figure(
-            most_confident_mistakes(images, labels, proba, params["mistakes"], TITLES[name]),
+            most_confident_mistakes(images, labels, proba, params.mistakes, TITLES[name]),
             args.images / f"mistakes_{name}.png",
         )
         log(f"evaluate: {name}: accuracy {results[name]['accuracy']:.4f}")
 
-    shown = min(params["digits"], len(labels))
+    shown = min(params.digits, len(labels))
     save_figure(
         digit_grid(images[:shown], [f"label {d}" for d in labels[:shown]], "validation digits"),
         args.images / "digits.png",

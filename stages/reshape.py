@@ -11,14 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from stages.common import (
-    IMAGE_SIDE,
-    load_array,
-    log,
-    read_checked_pixels,
-    run,
-    save_arrays,
-)
+from digit_recognizer.console import log, run
+from digit_recognizer.files import load_array, save_arrays
+from digit_recognizer.kaggle_csv import read_checked_pixels
+from digit_recognizer.mnist import IMAGE_SIDE
 
 
 def scaled(pixels: np.ndarray) -> np.ndarray:

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from stages.common import (
-    PipelineError,
-    class_counts,
-    integer,
-    log,
-    number,
-    read_checked_pixels,
-    read_params,
-    run,
-    save_arrays,
-    save_json,
-)
+from digit_recognizer.console import PipelineError, log, run
+from digit_recognizer.files import save_arrays, save_json
+from digit_recognizer.kaggle_csv import read_checked_pixels
+from digit_recognizer.metrics import class_counts
+from digit_recognizer.params import integer, number, param, read_params
+
+
+@dataclass(frozen=True)
+class SampleParams:
+    seed: int = param(integer(0))
+    sample_fraction: float = param(number(0.0, 1.0, low_open=True), top_level=True)
 
 
 def main() -> None:
@@ -27,25 +27,21 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--metrics", type=Path, required=True, help="metrics JSON to write")
     args = parser.parse_args()
-    params = read_params(
-        "sample",
-        {"seed": integer(0)},
-        top_level={"sample_fraction": number(0.0, 1.0, low_open=True)},
-    )
+    params = read_params(SampleParams, "sample")
 
     labels, pixels = read_checked_pixels(args.train, labelled=True)
     rows = pd.Series(range(len(labels))).sample(
-        frac=params["sample_fraction"], random_state=params["seed"]
+        frac=params.sample_fraction, random_state=params.seed
     )
     if rows.empty:
         raise PipelineError(
-            f"params.yaml: sample_fraction {params['sample_fraction']} of {len(labels)} rows "
+            f"params.yaml: sample_fraction {params.sample_fraction} of {len(labels)} rows "
             "leaves no rows; use a larger fraction"
         )
     picked = rows.to_numpy()
     save_arrays(args.out, {"pixels": pixels[picked], "labels": labels[picked], "rows": picked})
 
-    log(f"sample: {len(picked)} of {len(labels)} rows (fraction {params['sample_fraction']})")
+    log(f"sample: {len(picked)} of {len(labels)} rows (fraction {params.sample_fraction})")
     counts = class_counts(labels[picked])
     save_json(args.metrics, {"sample": {"rows": len(picked), "class_counts": counts}})
 

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
 from sklearn.model_selection import train_test_split
 
-from stages.common import (
-    PipelineError,
-    boolean,
-    class_counts,
-    integer,
-    load_array,
-    log,
-    number,
-    read_params,
-    run,
-    save_arrays,
-    save_json,
-)
+from digit_recognizer.console import PipelineError, log, run
+from digit_recognizer.files import load_array, save_arrays, save_json
+from digit_recognizer.metrics import class_counts
+from digit_recognizer.params import boolean, integer, number, param, read_params
+
+
+@dataclass(frozen=True)
+class SplitParams:
+    validation_fraction: float = param(number(0.0, 1.0, low_open=True, high_open=True))
+    seed: int = param(integer(0))
+    stratify: bool = param(boolean)
 
 
 def main() -> None:
@@ -28,14 +27,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--metrics", type=Path, required=True, help="metrics JSON to write")
     args = parser.parse_args()
-    params = read_params(
-        "split",
-        {
-            "validation_fraction": number(0.0, 1.0, low_open=True, high_open=True),
-            "seed": integer(0),
-            "stratify": boolean,
-        },
-    )
+    params = read_params(SplitParams, "split")
 
     pixels = load_array(args.sample / "pixels.npy", mmap=False)
     labels = load_array(args.sample / "labels.npy", mmap=False)
@@ -43,9 +35,9 @@ def main() -> None:
         x_train, x_val, y_train, y_val = train_test_split(
             pixels,
             labels,
-            test_size=params["validation_fraction"],
-            random_state=params["seed"],
-            stratify=labels if params["stratify"] else None,
+            test_size=params.validation_fraction,
+            random_state=params.seed,
+            stratify=labels if params.stratify else None,
         )
     except ValueError as err:
         raise PipelineError(f"split: cannot split {len(labels)} sampled rows: {err}") from None

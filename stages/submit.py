@@ -8,62 +8,28 @@ source has an answer key (the bundled digits), every submission is scored: a loc
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from stages.common import (
-    MODEL_NAMES,
-    N_CLASSES,
-    SUBMISSION_HEADER,
-    PipelineError,
-    accuracy_and_loss,
-    choice,
-    load_array,
-    load_predictions,
-    log,
-    read_params,
-    run,
-    save_csv,
-    save_json,
+from digit_recognizer.console import log, run
+from digit_recognizer.files import load_array, save_json
+from digit_recognizer.kaggle_csv import count_data_rows
+from digit_recognizer.metrics import accuracy_and_loss
+from digit_recognizer.params import choice, param, read_params
+from digit_recognizer.predictions import MODEL_NAMES, load_predictions
+from digit_recognizer.submission import (
+    check_submission,
+    read_answer_labels,
+    submission_frame,
+    write_submission,
 )
 
 
-def count_rows(csv: Path) -> int:
-    """Data rows of a CSV (lines after the header)."""
-    if not csv.exists():
-        raise PipelineError(f"{csv}: not found (run the fetch stage first: dvc repro fetch)")
-    with open(csv, "rb") as handle:
-        return sum(1 for _ in handle) - 1
-
-
-def submission_frame(labels: np.ndarray) -> pd.DataFrame:
-    """Kaggle's layout: ImageId from 1, the predicted digit."""
-    return pd.DataFrame({"ImageId": np.arange(1, len(labels) + 1), "Label": labels})
-
-
-def check_submission(frame: pd.DataFrame, test_rows: int, path: Path) -> None:
-    """Refuse a submission Kaggle would reject: header, one row per test image, labels 0..9."""
-    if list(frame.columns) != SUBMISSION_HEADER:
-        raise PipelineError(f"{path}: header must be ImageId,Label, got {','.join(frame.columns)}")
-    if len(frame) != test_rows:
-        raise PipelineError(f"{path}: {len(frame)} rows, expected one per test image ({test_rows})")
-    if not np.array_equal(frame["ImageId"].to_numpy(), np.arange(1, test_rows + 1)):
-        raise PipelineError(f"{path}: ImageId must run 1..{test_rows} in order")
-    labels = frame["Label"].to_numpy()
-    bad = np.flatnonzero((labels < 0) | (labels >= N_CLASSES) | (labels % 1 != 0))
-    if len(bad):
-        row = int(bad[0])
-        raise PipelineError(
-            f"{path}: row {row + 1} (ImageId {row + 1}): Label {labels[row]}, expected 0..9"
-        )
-
-
-def write_submission(path: Path, frame: pd.DataFrame, test_rows: int) -> None:
-    """Check, then write atomically: a refused submission leaves no file behind."""
-    check_submission(frame, test_rows, path)
-    save_csv(path, frame)
+@dataclass(frozen=True)
+class SubmitParams:
+    model: str = param(choice("best", *MODEL_NAMES))  # the model of submission.csv
 
 
 def main() -> None:
@@ -75,19 +41,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="folder for the CSVs")
     parser.add_argument("--metrics", type=Path, required=True, help="leaderboard JSON to write")
     args = parser.parse_args()
-    params = read_params("submit", {"model": choice("best", *MODEL_NAMES)})
+    params = read_params(SubmitParams, "submit")
 
-    test_rows = count_rows(args.test)
+    test_rows = count_data_rows(args.test)
     y_val = load_array(args.split / "y_val.npy", mmap=False)
-    answers = pd.read_csv(args.answers)["Label"].to_numpy()
+    answers = read_answer_labels(args.answers)
     val_accuracy, predicted = {}, {}
     for name in MODEL_NAMES:
         proba = load_predictions(args.predictions / f"{name}.npz")
         val_accuracy[name] = accuracy_and_loss(y_val, proba["val"])[0]
         predicted[name] = proba["test"].argmax(axis=1)
-    chosen = (
-        max(MODEL_NAMES, key=val_accuracy.get) if params["model"] == "best" else params["model"]
-    )
+    chosen = max(MODEL_NAMES, key=val_accuracy.get) if params.model == "best" else params.model
 
     frames = {name: submission_frame(labels) for name, labels in predicted.items()}
     for name, frame in frames.items():  # check all before writing any

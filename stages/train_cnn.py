@@ -2,45 +2,62 @@
 
 from __future__ import annotations
 
-from stages.common import (
+from dataclasses import dataclass
+from typing import Any
+
+from digit_recognizer.console import run
+from digit_recognizer.keras_fit import (
     ACTIVATIONS,
-    build_cnn,
-    choice,
-    fit_keras,
-    int_list,
-    integer,
+    KerasFitParams,
+    compile_model,
+    fit,
     keras_backend,
-    keras_params,
-    load_training_data,
-    number,
-    optional,
-    read_params,
-    run,
-    save_keras_results,
-    training_args,
 )
+from digit_recognizer.keras_outputs import save_keras_outputs
+from digit_recognizer.mnist import IMAGE_SIDE, N_CLASSES
+from digit_recognizer.params import choice, int_list, integer, number, optional, param, read_params
+from digit_recognizer.training import load_split_data, parse_training_paths
+
+@dataclass(frozen=True)
+class CnnParams(KerasFitParams):
+    filters: tuple[int, ...] = param(int_list(1))  # one convolution block per entry
+    kernel_size: int = param(integer(1))
+    conv_activation: str | None = param(optional(choice(*ACTIVATIONS)))  # null: the notebook's
+    dropout: float = param(number(0.0, 1.0, high_open=True))
+    dense_units: int = param(integer(1))
+
+
+def build_model(keras: Any, params: CnnParams) -> Any:
+    """Per filter count: Conv2D (same padding) -> MaxPool -> Dropout; then Dense, softmax.
+
+    The notebook's convolutions have no activation; `conv_activation: null` keeps that.
+    """
+    layers = keras.layers
+    model = keras.Sequential([keras.Input((IMAGE_SIDE, IMAGE_SIDE, 1))], name="cnn")
+    for count in params.filters:
+        model.add(
+            layers.Conv2D(
+                count, params.kernel_size, padding="same", activation=params.conv_activation
+            )
+        )
+        model.add(layers.MaxPool2D())
+        model.add(layers.Dropout(params.dropout))
+    model.add(layers.Flatten())
+    model.add(layers.Dense(params.dense_units, activation="relu"))
+    model.add(layers.Dropout(params.dropout))
+    model.add(layers.Dense(N_CLASSES, activation="softmax"))
+    return compile_model(keras, model, params)
 
 
 def main() -> None:
-    args = training_args(__doc__)
-    params = read_params(
-        "train_cnn",
-        keras_params(
-            {
-                "filters": int_list(1),
-                "kernel_size": integer(1),
-                "conv_activation": optional(choice(*ACTIVATIONS)),  # null, as in the notebook
-                "dropout": number(0.0, 1.0, high_open=True),
-                "dense_units": integer(1),
-            }
-        ),
-    )
-    data = load_training_data(args.features, args.split)
+    paths = parse_training_paths(__doc__)
+    params = read_params(CnnParams, "train_cnn")
+    data = load_split_data(paths.features, paths.split)
 
-    keras = keras_backend(params["seed"])
-    model = build_cnn(keras, params)
-    history = fit_keras(model, data, params)
-    save_keras_results("cnn", model, data, history, args)
+    keras = keras_backend(params.seed)
+    model = build_model(keras, params)
+    history = fit(model, data, params)
+    save_keras_outputs("cnn", model, data, history, paths)
 
 
 if __name__ == "__main__":

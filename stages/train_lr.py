@@ -8,28 +8,28 @@ from __future__ import annotations
 
 import time
 import warnings
+from dataclasses import dataclass
 
 import joblib
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from stages.common import (
-    N_CLASSES,
-    accuracy_and_loss,
-    atomic_paths,
-    boolean,
-    choice,
-    integer,
-    load_training_data,
-    log,
-    positive,
-    read_params,
-    run,
-    save_json,
-    save_predictions,
-    training_args,
-)
+from digit_recognizer.console import log, run
+from digit_recognizer.files import atomic_paths, save_json
+from digit_recognizer.metrics import accuracy_and_loss
+from digit_recognizer.mnist import N_CLASSES
+from digit_recognizer.params import boolean, choice, integer, param, positive, read_params
+from digit_recognizer.predictions import save_predictions
+from digit_recognizer.training import load_split_data, parse_training_paths
+
+
+@dataclass(frozen=True)
+class LrParams:
+    pixels: str = param(choice("scaled", "raw"))  # scaled: [0, 1]; raw: the notebook's 0..255
+    max_iter: int = param(integer(1))
+    C: float = param(positive())
+    refit_full: bool = param(boolean)
 
 
 def class_probabilities(model: LogisticRegression, x: np.ndarray) -> np.ndarray:
@@ -40,24 +40,16 @@ def class_probabilities(model: LogisticRegression, x: np.ndarray) -> np.ndarray:
 
 
 def main() -> None:
-    args = training_args(__doc__.splitlines()[0], history=False)
-    params = read_params(
-        "train_lr",
-        {
-            "pixels": choice("scaled", "raw"),
-            "max_iter": integer(1),
-            "C": positive(),
-            "refit_full": boolean,
-        },
-    )
+    paths = parse_training_paths(__doc__.splitlines()[0], history=False)
+    params = read_params(LrParams, "train_lr")
+    data = load_split_data(paths.features, paths.split)
 
-    data = load_training_data(args.features, args.split)
-    x_train, x_val, x_test = data["x_train"], data["x_val"], data["x_test"]
-    if params["pixels"] == "raw":  # the notebook fitted 0..255 pixels: slower to converge
+    x_train, x_val, x_test = (data.x(part) for part in ("train", "val", "test"))
+    if params.pixels == "raw":  # the notebook fitted 0..255 pixels: slower to converge
         x_train, x_val, x_test = (np.rint(x * 255) for x in (x_train, x_val, x_test))
-    y_train, y_val = data["y_train"], data["y_val"]
+    y_train, y_val = data.y_train, data.y_val
 
-    model = LogisticRegression(solver="lbfgs", max_iter=params["max_iter"], C=params["C"])
+    model = LogisticRegression(solver="lbfgs", max_iter=params.max_iter, C=params.C)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # reported as n_iter instead
         start = time.perf_counter()
@@ -65,7 +57,7 @@ def main() -> None:
         fit_seconds = time.perf_counter() - start
         val_proba = class_probabilities(model, x_val)
         iterations = int(model.n_iter_[0])
-        if params["refit_full"]:
+        if params.refit_full:
             y_all = np.concatenate([y_train, y_val])
             # Start lbfgs from the split's solution: the same convex optimum, reached in a
             # fraction of the iterations (unless the split's model lacks a digit).
@@ -74,11 +66,11 @@ def main() -> None:
     accuracy, loss = accuracy_and_loss(y_val, val_proba)
     log(f"train_lr: {fit_seconds:.2f}s, {iterations} iterations, val_accuracy {accuracy:.4f}")
 
-    with atomic_paths(args.model) as (tmp,):
+    with atomic_paths(paths.model) as (tmp,):
         joblib.dump(model, tmp)
-    save_predictions(args.predictions, val_proba, class_probabilities(model, x_test))
+    save_predictions(paths.predictions, val_proba, class_probabilities(model, x_test))
     save_json(
-        args.metrics,
+        paths.metrics,
         {
             "lr": {
                 "val_accuracy": round(accuracy, 6),

@@ -2,33 +2,46 @@
 
 from __future__ import annotations
 
-from stages.common import (
+from dataclasses import dataclass
+from typing import Any
+
+from digit_recognizer.console import run
+from digit_recognizer.keras_fit import (
     ACTIVATIONS,
-    build_mlp,
-    choice,
-    fit_keras,
-    int_list,
+    KerasFitParams,
+    compile_model,
+    fit,
     keras_backend,
-    keras_params,
-    load_training_data,
-    read_params,
-    run,
-    save_keras_results,
-    training_args,
 )
+from digit_recognizer.keras_outputs import save_keras_outputs
+from digit_recognizer.mnist import N_CLASSES, N_PIXELS
+from digit_recognizer.params import choice, int_list, param, read_params
+from digit_recognizer.training import load_split_data, parse_training_paths
+
+@dataclass(frozen=True)
+class MlpParams(KerasFitParams):
+    layers: tuple[int, ...] = param(int_list(1))  # hidden Dense layers' units
+    activation: str = param(choice(*ACTIVATIONS))
+
+
+def build_model(keras: Any, params: MlpParams) -> Any:
+    """Dense layers of `params.layers` units, then a 10-way softmax."""
+    model = keras.Sequential([keras.Input((N_PIXELS,))], name="mlp")
+    for units in params.layers:
+        model.add(keras.layers.Dense(units, activation=params.activation))
+    model.add(keras.layers.Dense(N_CLASSES, activation="softmax"))
+    return compile_model(keras, model, params)
 
 
 def main() -> None:
-    args = training_args(__doc__)
-    params = read_params(
-        "train_mlp", keras_params({"layers": int_list(1), "activation": choice(*ACTIVATIONS)})
-    )
-    data = load_training_data(args.features, args.split)
+    paths = parse_training_paths(__doc__)
+    params = read_params(MlpParams, "train_mlp")
+    data = load_split_data(paths.features, paths.split)
 
-    keras = keras_backend(params["seed"])
-    model = build_mlp(keras, params)
-    history = fit_keras(model, data, params)
-    save_keras_results("mlp", model, data, history, args)
+    keras = keras_backend(params.seed)
+    model = build_model(keras, params)
+    history = fit(model, data, params)
+    save_keras_outputs("mlp", model, data, history, paths)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,75 @@
+"""Stage outputs written all or nothing, and arrays read back from earlier stages."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from digit_recognizer.console import PipelineError
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
+@contextmanager
+def atomic_paths(*paths: Path) -> Iterator[list[Path]]:
+    """Yield temporary paths beside `paths`; all are moved into place only if the block succeeds.
+
+    Nothing a failed stage half-wrote ever replaces a good output. The temporary names keep
+    the final suffix (np.save and Keras look at it).
+    """
+    temps = []
+    try:
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+            os.close(fd)
+            os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs get the usual mode
+            temps.append(Path(tmp))
+        yield temps
+        for tmp, path in zip(temps, paths, strict=True):
+            os.replace(tmp, path)
+    finally:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+
+
+def save_json(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON atomically, pretty enough to diff in git."""
+    with atomic_paths(path) as (tmp,):
+        tmp.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def save_csv(path: Path, frame: pd.DataFrame) -> None:
+    """Write a CSV atomically, without the index."""
+    with atomic_paths(path) as (tmp,):
+        frame.to_csv(tmp, index=False)
+
+
+def save_arrays(directory: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Save each array as directory/NAME.npy (row-major: readers take rows), all or nothing."""
+    paths = [directory / f"{name}.npy" for name in arrays]
+    with atomic_paths(*paths) as temps:
+        for tmp, array in zip(temps, arrays.values(), strict=True):
+            np.save(tmp, np.ascontiguousarray(array))
+
+
+def load_array(path: Path, mmap: bool = True) -> np.ndarray:
+    """Load a .npy written by an earlier stage (memory-mapped by default)."""
+    if not path.exists():
+        raise PipelineError(f"{path}: not found (run the stage that writes it: dvc repro)")
+    return np.load(path, mmap_mode="r" if mmap else None)

@@ -1,0 +1,104 @@
+"""A trained network's outputs: the `.keras` file, class probabilities, history and metrics."""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from digit_recognizer.console import log
+from digit_recognizer.files import atomic_paths, save_csv, save_json
+from digit_recognizer.metrics import accuracy_and_loss
+from digit_recognizer.mnist import N_CLASSES
+from digit_recognizer.predictions import save_predictions
+from digit_recognizer.training import SplitData, TrainingPaths
+
+
+def predict_proba(model: Any, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """Class probabilities (N, 10) as float32, predicted batch by batch.
+
+    `model.predict(x)` first copies all of `x` into one tensor; batches read from the
+    memory-mapped array need no such copy. A short last batch is padded with blank rows, so
+    that TensorFlow (and XLA) compile one batch shape only.
+    """
+    proba = np.empty((len(x), N_CLASSES), dtype=np.float32)
+    batch = np.zeros((batch_size, *x.shape[1:]), dtype=np.float32)
+    for start in range(0, len(x), batch_size):
+        rows = min(batch_size, len(x) - start)
+        batch[:rows] = read_rows(x, start, rows)
+        batch[rows:] = 0
+        proba[start : start + rows] = np.asarray(model.predict_on_batch(batch))[:rows]
+    return proba
+
+
+def read_rows(x: np.ndarray, start: int, rows: int) -> np.ndarray:
+    """x[start:start + rows]; from a memory-mapped array, read from its file instead.
+
+    Pages of a memory-mapped file count in the process's RSS once touched; plain reads leave
+    them in the page cache, so predicting on a large test set does not raise the peak.
+    """
+    if not isinstance(x, np.memmap) or x.filename is None or not x.flags.c_contiguous:
+        return np.asarray(x[start : start + rows])
+    row_items = int(np.prod(x.shape[1:], dtype=np.int64))
+    flat = np.fromfile(
+        x.filename,
+        dtype=x.dtype,
+        count=rows * row_items,
+        offset=x.offset + start * row_items * x.dtype.itemsize,
+    )
+    return flat.reshape(rows, *x.shape[1:])
+
+
+def save_keras_model(model: Any, path: Path) -> None:
+    """Save a `.keras` file atomically, without holding its weights in memory.
+
+    `model.save("x.keras")` builds the weights file in memory first when it finds memory
+    plentiful. Saving unzipped to a folder and storing those files in the zip, as Keras does,
+    gives the same format.
+    """
+    with (
+        atomic_paths(path) as (tmp,),
+        tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.stem}.") as folder,
+    ):
+        model.save(folder, zipped=False)
+        with zipfile.ZipFile(tmp, "w") as archive:
+            for file in sorted(Path(folder).rglob("*")):
+                if file.is_file():
+                    archive.write(file, file.relative_to(folder).as_posix())
+
+
+def save_keras_outputs(
+    name: str, model: Any, data: SplitData, history: pd.DataFrame, paths: TrainingPaths
+) -> None:
+    """Write a trained network's model, history CSV, probabilities and metrics JSON.
+
+    The model is saved before predicting: saving needs extra memory for a while, and this
+    order keeps the stage's peak RSS lower.
+    """
+    assert paths.history is not None, "a Keras stage has a --history path"
+    save_keras_model(model, paths.model)
+    val_proba = predict_proba(model, data.x("val"))
+    accuracy, loss = accuracy_and_loss(data.y_val, val_proba)
+    train_seconds = float(history["seconds"].sum())
+    save_csv(paths.history, history)
+    save_predictions(paths.predictions, val_proba, predict_proba(model, data.x("test")))
+    save_json(
+        paths.metrics,
+        {
+            name: {
+                "val_accuracy": round(accuracy, 6),
+                "val_loss": round(loss, 6),
+                "fit_seconds": round(train_seconds, 3),
+                "images_per_second": round(len(data.y_train) * len(history) / train_seconds, 1),
+                "params": int(model.count_params()),
+                "epochs": len(history),
+                "train_rows": len(data.y_train),
+                "val_rows": len(data.y_val),
+            }
+        },
+    )
+    log(f"{name}: val_accuracy {accuracy:.4f}, {train_seconds:.1f}s of training")

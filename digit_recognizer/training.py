@@ -1,0 +1,65 @@
+"""What every training stage shares: its command line (paths from dvc.yaml) and its inputs."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from digit_recognizer.files import load_array
+
+
+@dataclass(frozen=True)
+class TrainingPaths:
+    """A training stage's inputs (features, split folders) and outputs, as dvc.yaml gives them."""
+
+    features: Path
+    split: Path
+    model: Path
+    predictions: Path
+    metrics: Path
+    history: Path | None
+
+
+def parse_training_paths(description: str, history: bool = True) -> TrainingPaths:
+    """Read a training stage's command line; `--history` (per-epoch CSV) when it has epochs."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--features", type=Path, required=True, help="features folder")
+    parser.add_argument("--split", type=Path, required=True, help="folder with y_train/y_val")
+    parser.add_argument("--model", type=Path, required=True, help="model file to write")
+    parser.add_argument("--predictions", type=Path, required=True, help="probabilities (.npz)")
+    parser.add_argument("--metrics", type=Path, required=True, help="metrics JSON to write")
+    if history:
+        parser.add_argument("--history", type=Path, required=True, help="per-epoch CSV")
+    args = parser.parse_args()
+    return TrainingPaths(
+        args.features, args.split, args.model, args.predictions, args.metrics,
+        args.history if history else None,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SplitData:
+    """The split's labels, and its features (train, val, test) read from `features` on demand."""
+
+    features: Path
+    y_train: np.ndarray
+    y_val: np.ndarray
+
+    def x(self, part: str) -> np.ndarray:
+        """Features of `part` (train, val or test), float32, memory-mapped: a fresh map each
+        call, so a caller that drops it releases its pages."""
+        return load_array(self.features / f"{part}.npy")
+
+
+def load_split_data(features: Path, split: Path) -> SplitData:
+    """Labels from the split folder; features stay on disk until `SplitData.x` reads them."""
+    for part in ("train", "val", "test"):
+        load_array(features / f"{part}.npy")  # fail now, with the path, if one is missing
+    return SplitData(
+        features,
+        load_array(split / "y_train.npy", mmap=False),
+        load_array(split / "y_val.npy", mmap=False),
+    )
