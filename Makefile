@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: setup repro test lint bench clean-venv
+.PHONY: setup repro test test-fast lint bench clean-venv
 
 setup: $(STAMP)
 
@@ -24,9 +24,12 @@ repro: $(STAMP)
 test: $(STAMP)
 	python -m pytest
 
+test-fast: $(STAMP)
+	python -m pytest -m "not training and not e2e"
+
 lint: $(STAMP)
-	ruff check stages tests bench
-	ruff format --check stages tests bench
+	ruff check digit_recognizer stages tests bench
+	ruff format --check digit_recognizer stages tests bench
 
 bench: $(STAMP)
 	python bench/run.py --full

@@ -1,4 +1,4 @@
-"""The competition's files: downloaded with the official kaggle package, or unpacked from its zip."""
+"""The competition files: downloaded with the kaggle package, or unpacked from its zip."""
 
 from __future__ import annotations
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import ctypes
 import os
+import sys
+import tempfile
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +23,10 @@ ACTIVATIONS = (
     "relu", "elu", "selu", "gelu", "silu", "swish", "mish", "leaky_relu", "relu6",
     "tanh", "sigmoid", "softplus", "softsign", "linear",
 )  # fmt: skip
+START_UP_NOTICES = (
+    "All log messages before absl::InitializeLog() is called are written to STDERR",
+    "oneDNN custom operations are on.",
+)
 HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"]
 
 
@@ -39,16 +46,40 @@ def keras_backend(seed: int) -> Any:
     """Import Keras on TensorFlow with this project's CPU settings, seeded; return `keras`.
 
     TensorFlow turns oneDNN on by itself only on some CPUs and leaves it off on others, where
-    it speeds the CNN up about 2x; so it is switched on here, before TensorFlow is imported,
-    unless the user set TF_ENABLE_ONEDNN_OPTS.
+    it speeds the CNN up (README, "Speed on a CPU"); so it is switched on here, before
+    TensorFlow is imported, unless the user set TF_ENABLE_ONEDNN_OPTS.
     """
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    import keras
+    with _start_up_notices_dropped():
+        import keras
 
     keras.utils.set_random_seed(seed)
     return keras
+
+
+@contextmanager
+def _start_up_notices_dropped() -> Iterator[None]:
+    """Drop TensorFlow's start-up notices from stderr; pass every other line through.
+
+    TensorFlow logs them while its libraries load, before its log level is applied (an
+    abseil limitation), so TF_CPP_MIN_LOG_LEVEL cannot hide them.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            for line in captured.read().decode(errors="replace").splitlines(keepends=True):
+                if not any(notice in line for notice in START_UP_NOTICES):
+                    sys.stderr.write(line)
+            sys.stderr.flush()
 
 
 def compile_model(keras: Any, model: Any, params: KerasFitParams) -> Any:

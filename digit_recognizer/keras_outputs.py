@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import tempfile
 import zipfile
 from pathlib import Path
@@ -16,6 +18,9 @@ from digit_recognizer.metrics import accuracy_and_loss
 from digit_recognizer.mnist import N_CLASSES
 from digit_recognizer.predictions import save_predictions
 from digit_recognizer.training import SplitData, TrainingPaths
+
+ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: the same on every save
+CHUNK_BYTES = 1 << 20
 
 
 def predict_proba(model: Any, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
@@ -54,21 +59,28 @@ def read_rows(x: np.ndarray, start: int, rows: int) -> np.ndarray:
 
 
 def save_keras_model(model: Any, path: Path) -> None:
-    """Save a `.keras` file atomically, without holding its weights in memory.
+    """Save a `.keras` file atomically and deterministically, without holding it in memory.
 
-    `model.save("x.keras")` builds the weights file in memory first when it finds memory
-    plentiful. Saving unzipped to a folder and storing those files in the zip, as Keras does,
-    gives the same format.
+    The same weights give the same bytes: zip members carry a fixed timestamp, and the
+    save date Keras puts in metadata.json is left out. `model.save("x.keras")` would also
+    build the weights file in memory first; saving unzipped to a folder and streaming those
+    files into the zip, as Keras does, gives the same format.
     """
     with (
         atomic_paths(path) as (tmp,),
         tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.stem}.") as folder,
     ):
         model.save(folder, zipped=False)
+        metadata = Path(folder) / "metadata.json"
+        undated = {k: v for k, v in json.loads(metadata.read_text()).items() if k != "date_saved"}
+        metadata.write_text(json.dumps(undated))
         with zipfile.ZipFile(tmp, "w") as archive:
             for file in sorted(Path(folder).rglob("*")):
                 if file.is_file():
-                    archive.write(file, file.relative_to(folder).as_posix())
+                    member = zipfile.ZipInfo(file.relative_to(folder).as_posix(), ZIP_TIMESTAMP)
+                    member.external_attr = 0o644 << 16
+                    with open(file, "rb") as source, archive.open(member, "w") as target:
+                        shutil.copyfileobj(source, target, CHUNK_BYTES)
 
 
 def save_keras_outputs(

@@ -24,6 +24,7 @@ from digit_recognizer.mnist import IMAGE_SIDE, N_CLASSES
 from digit_recognizer.params import integer, param, read_params
 from digit_recognizer.predictions import MODEL_NAMES, load_predictions
 
+
 @dataclass(frozen=True)
 class EvaluateParams:
     mistakes: int = param(integer(1))  # most confident mistakes drawn per model

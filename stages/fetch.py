@@ -102,7 +102,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         files = SOURCES[params.source](params, args.folder, Path(scratch))
         labels, _ = read_digits_csv(files.train, labelled=True, shown_as=files.name(files.train))
-        _, test_pixels = read_digits_csv(files.test, labelled=False, shown_as=files.name(files.test))
+        _, test_pixels = read_digits_csv(
+            files.test, labelled=False, shown_as=files.name(files.test)
+        )
         answer_rows = check_answers(files.answers, len(test_pixels)) if files.answers else 0
 
         outputs = [args.out / name for name in ("train.csv", "test.csv", "answers.csv")]

@@ -18,6 +18,7 @@ from digit_recognizer.mnist import IMAGE_SIDE, N_CLASSES
 from digit_recognizer.params import choice, int_list, integer, number, optional, param, read_params
 from digit_recognizer.training import load_split_data, parse_training_paths
 
+
 @dataclass(frozen=True)
 class CnnParams(KerasFitParams):
     filters: tuple[int, ...] = param(int_list(1))  # one convolution block per entry

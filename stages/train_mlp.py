@@ -18,6 +18,7 @@ from digit_recognizer.mnist import N_CLASSES, N_PIXELS
 from digit_recognizer.params import choice, int_list, param, read_params
 from digit_recognizer.training import load_split_data, parse_training_paths
 
+
 @dataclass(frozen=True)
 class MlpParams(KerasFitParams):
     layers: tuple[int, ...] = param(int_list(1))  # hidden Dense layers' units

@@ -1,44 +1,30 @@
-"""Bad params.yaml values give a one-line error naming the key, and a non-zero exit code.
+"""Bad params.yaml values give a one-line error naming the key, and exit code 1.
 
-The cases the brief names run through the real command line (a subprocess); the many
-variations beside them call each stage's `main` in-process through the same `run` wrapper.
+Each stage's `main` is called in-process through the same `run` wrapper a command line uses
+(tests/stages/test_params_cli.py runs the main cases as real subprocesses).
 """
 
 from __future__ import annotations
 
-import re
-import shlex
 from typing import Any
 
-import numpy as np
 import pytest
-import yaml
-from conftest import (
-    DELETE,
-    PROJECT,
+from stage_runs import (
+    DVC_YAML,
     REAL_PARAMS,
     TINY_PARAMS,
     InProcessRunner,
-    StageRunner,
-    params_with,
+    dvc_yaml_args,
+    expect_key_error,
     stage_error,
-    write_kaggle_csvs,
-    write_params,
+    tiny_params,
 )
 
-DVC_YAML = yaml.safe_load((PROJECT / "dvc.yaml").read_text())
-
-
-def command_line(stage: str) -> list[str]:
-    """The arguments dvc.yaml gives `python -m stages.STAGE`."""
-    words = shlex.split(DVC_YAML["stages"][stage]["cmd"])
-    assert words[:3] == ["python", "-m", f"stages.{stage}"], words
-    return words[3:]
-
+from digit_recognizer.dvc_project import DELETE, write_params
 
 # Each stage's command line as in dvc.yaml; params are checked before any input is read, so
 # the paths need not exist.
-STAGE_ARGS: dict[str, list[str]] = {stage: command_line(stage) for stage in DVC_YAML["stages"]}
+STAGE_ARGS: dict[str, list[str]] = {stage: dvc_yaml_args(stage) for stage in DVC_YAML["stages"]}
 # Stages with a section of their own in params.yaml.
 SECTIONED = [s for s in STAGE_ARGS if s in (DVC_YAML["stages"][s].get("params") or [])]
 
@@ -53,73 +39,6 @@ def test_dvc_yaml_params_exist_in_params_yaml() -> None:
                 assert key in node, f"{stage}: param {entry} not in params.yaml"
                 node = node[key]
     assert {"fetch", "sample", "split", "train_lr", "train_mlp", "train_cnn"} <= set(SECTIONED)
-
-
-def expect_key_error(result: Any, stage: str, key: str) -> str:
-    message = stage_error(result, stage)
-    assert message.startswith("params.yaml: "), message
-    assert key in message, message
-    return message
-
-
-# --------------------------------------------------------------------------- real CLI
-
-
-@pytest.mark.parametrize(
-    ("stage", "key", "overrides", "shown"),
-    [
-        ("fetch", "fetch.source", {"fetch.source": "nope"}, "'nope'"),
-        ("sample", "sample_fraction", {"sample_fraction": 0}, r"0(\.0)?"),
-        ("sample", "sample_fraction", {"sample_fraction": 1.5}, r"1\.5"),
-        ("sample", "sample_fraction", {"sample_fraction": "half"}, "'half'"),
-        ("train_cnn", "train_cnn.epochs", {"train_cnn.epochs": -1}, "-1"),
-    ],
-    ids=["unknown-source", "fraction-0", "fraction-1.5", "fraction-string", "epochs-negative"],
-)
-def test_bad_value_cli(
-    run_stage: StageRunner, stage: str, key: str, overrides: dict[str, Any], shown: str
-) -> None:
-    run_stage.params(params_with(overrides))
-    message = expect_key_error(run_stage(stage, *STAGE_ARGS[stage], ok=False), stage, key)
-    assert re.search(f"got {shown}$", message), message
-
-
-def test_unknown_source_lists_the_allowed_ones(run_stage: StageRunner) -> None:
-    run_stage.params(params_with({"fetch.source": "nope"}))
-    message = stage_error(run_stage("fetch", *STAGE_ARGS["fetch"], ok=False), "fetch")
-    for source in ("bundled", "kaggle", "folder"):
-        assert source in message
-
-
-def test_misspelt_key_cli(run_stage: StageRunner) -> None:
-    run_stage.params(params_with({"train_cnn.epoch": 3, "train_cnn.epochs": DELETE}))
-    result = run_stage("train_cnn", *STAGE_ARGS["train_cnn"], ok=False)
-    message = expect_key_error(result, "train_cnn", "train_cnn.epoch")
-    assert "unknown key train_cnn.epoch (" in message, message
-    assert "epochs" in message  # the allowed keys are listed
-
-
-def test_missing_section_cli(run_stage: StageRunner) -> None:
-    run_stage.params(params_with({"split": DELETE}))
-    message = stage_error(run_stage("split", *STAGE_ARGS["split"], ok=False), "split")
-    assert message == "params.yaml: missing section 'split:' (a mapping of params)"
-
-
-@pytest.mark.parametrize("text", ["1", "1.0"])
-def test_sample_fraction_one_as_dvc_writes_it(run_stage: StageRunner, text: str) -> None:
-    """`dvc exp run -S sample_fraction=1` writes the integer 1; it means all rows."""
-    write_kaggle_csvs(run_stage.cwd / "data" / "raw", n_train=60, n_test=10)
-    params = yaml.safe_dump(params_with({"sample_fraction": DELETE}), sort_keys=False)
-    (run_stage.cwd / "params.yaml").write_text(f"sample_fraction: {text}\n{params}")
-    loaded = yaml.safe_load((run_stage.cwd / "params.yaml").read_text())["sample_fraction"]
-    assert type(loaded) is (int if text == "1" else float)
-    result = run_stage("sample", *STAGE_ARGS["sample"])
-    assert result.stderr == ""
-    rows = np.load(run_stage.cwd / "data" / "sample" / "rows.npy")
-    assert sorted(rows.tolist()) == list(range(60))
-
-
-# --------------------------------------------------------------------------- in-process
 
 
 @pytest.mark.parametrize(
@@ -162,13 +81,13 @@ def test_sample_fraction_one_as_dvc_writes_it(run_stage: StageRunner, text: str)
 def test_bad_value_names_the_key(
     call_stage: InProcessRunner, stage: str, key: str, overrides: dict[str, Any]
 ) -> None:
-    write_params(call_stage.cwd, params_with(overrides))
+    write_params(call_stage.cwd, tiny_params(overrides))
     expect_key_error(call_stage(stage, *STAGE_ARGS[stage]), stage, key)
 
 
 @pytest.mark.parametrize("stage", SECTIONED)
 def test_missing_section(call_stage: InProcessRunner, stage: str) -> None:
-    write_params(call_stage.cwd, params_with({stage: DELETE}))
+    write_params(call_stage.cwd, tiny_params({stage: DELETE}))
     message = stage_error(call_stage(stage, *STAGE_ARGS[stage]), stage)
     assert message == f"params.yaml: missing section '{stage}:' (a mapping of params)"
 
@@ -176,7 +95,7 @@ def test_missing_section(call_stage: InProcessRunner, stage: str) -> None:
 @pytest.mark.parametrize("stage", SECTIONED)
 def test_misspelt_key(call_stage: InProcessRunner, stage: str) -> None:
     """A key no stage reads (here a misspelling beside the real keys) is refused."""
-    write_params(call_stage.cwd, params_with({f"{stage}.sead": 1}))
+    write_params(call_stage.cwd, tiny_params({f"{stage}.sead": 1}))
     message = expect_key_error(call_stage(stage, *STAGE_ARGS[stage]), stage, f"{stage}.sead")
     assert "unknown key" in message
 
@@ -184,13 +103,13 @@ def test_misspelt_key(call_stage: InProcessRunner, stage: str) -> None:
 @pytest.mark.parametrize("stage", SECTIONED)
 def test_missing_key(call_stage: InProcessRunner, stage: str) -> None:
     first = next(iter(TINY_PARAMS[stage]))
-    write_params(call_stage.cwd, params_with({f"{stage}.{first}": DELETE}))
+    write_params(call_stage.cwd, tiny_params({f"{stage}.{first}": DELETE}))
     message = stage_error(call_stage(stage, *STAGE_ARGS[stage]), stage)
     assert message == f"params.yaml: missing key {stage}.{first}"
 
 
 def test_section_that_is_not_a_mapping(call_stage: InProcessRunner) -> None:
-    write_params(call_stage.cwd, params_with({"fetch": "bundled"}))
+    write_params(call_stage.cwd, tiny_params({"fetch": "bundled"}))
     message = stage_error(call_stage("fetch", *STAGE_ARGS["fetch"]), "fetch")
     assert "missing section 'fetch:'" in message
 

@@ -12,15 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import (
-    TINY_PARAMS,
-    DvcProject,
-    describe,
-    make_dvc_project,
-    params_with,
-    stages_run,
-    write_kaggle_csvs,
-)
+from dvc_runs import DvcProject, all_output, make_dvc_project
+from kaggle_files import write_kaggle_csvs
+from stage_runs import TINY_PARAMS, describe, tiny_params
+
+from digit_recognizer.dvc_project import stages_run
+
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
@@ -81,9 +79,9 @@ def test_plots_show_writes_a_page_naming_every_plot(project: DvcProject) -> None
 
 def test_metrics_diff_between_branches(project: DvcProject) -> None:
     project.git("checkout", "-q", "-b", "relu-cnn")
-    project.write_params(params_with({"train_cnn.conv_activation": "relu"}))
+    project.write_params(tiny_params({"train_cnn.conv_activation": "relu"}))
     rerun = project.dvc("repro")
-    assert stages_run(rerun.stdout) == {"train_cnn", "evaluate", "submit"}, describe(rerun)
+    assert sorted(stages_run(rerun.stdout)) == ["evaluate", "submit", "train_cnn"], describe(rerun)
     project.git("add", "-A")
     project.git("commit", "-q", "-m", "relu convolutions")
 
@@ -101,7 +99,7 @@ def test_metrics_diff_between_branches(project: DvcProject) -> None:
 
 def test_exp_run_and_exp_show(project: DvcProject) -> None:
     run = project.dvc("exp", "run", "-n", "half-data", "-S", "sample_fraction=0.5")
-    assert "fetch" not in stages_run(run.stdout + run.stderr)
+    assert "fetch" not in stages_run(all_output(run))
     shown = project.dvc("exp", "show", "--json").stdout
     experiments = [
         exp
@@ -122,7 +120,7 @@ def test_exp_run_and_exp_show(project: DvcProject) -> None:
 
 def test_source_without_answer_key_reproduces(project: DvcProject) -> None:
     write_kaggle_csvs(project.root / "data" / "external", n_train=300, n_test=40)
-    project.write_params(params_with({"fetch.source": "folder", "sample_fraction": 1}))
+    project.write_params(tiny_params({"fetch.source": "folder", "sample_fraction": 1}))
     project.dvc("repro")
     assert (project.root / "data" / "raw" / "answers.csv").read_text() == "ImageId,Label\n"
     check_submission(project.root / "data" / "submission" / "submission.csv", 40)

@@ -1,8 +1,8 @@
-"""The benchmark on tiny data (no timing assertions), and the `kaggle_scale` data it uses.
+"""The benchmark on tiny data (no timing assertions): bench/run.py measures, report.py renders.
 
 `bench/run.py` runs end to end in about a minute here: a few hundred rows, one epoch, a tiny
-dense net. What is checked is that it produces its JSON, markdown and BENCHMARKS.md with the
-expected content, on the same data for the script and the pipeline.
+dense net. What is checked is that it produces its JSON, and report.py its markdown and
+BENCHMARKS.md with the expected content, on the same data for the script and the pipeline.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-from conftest import PROJECT, VENV_BIN
+import pytest
+from stage_runs import PROJECT, VENV_BIN
 
-from stages.common import PIXEL_COLUMNS, TRAIN_HEADER, read_digits_csv
-from stages.fetch import bundled_digits, varied_copies, write_digits, write_kaggle_scale
+sys.path.insert(0, str(PROJECT / "bench"))
+import report  # noqa: E402  (bench/report.py)
+
+pytestmark = pytest.mark.e2e
 
 TARGET_NAMES = [
     "end-to-end `dvc repro --force` wall time",
@@ -37,8 +38,7 @@ def test_bench_runs_end_to_end_on_tiny_data(tmp_path: Path) -> None:
     options += ["--mlp-epochs", "1", "--cnn-epochs", "1", "--mlp-layers", "16"]
     env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
     result = subprocess.run(
-        [sys.executable, str(PROJECT / "bench" / "run.py"), *options]
-        + ["--out", str(out), "--benchmarks-md", str(benchmarks)],
+        [sys.executable, str(PROJECT / "bench" / "run.py"), *options, "--out", str(out)],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -46,6 +46,15 @@ def test_bench_runs_end_to_end_on_tiny_data(tmp_path: Path) -> None:
         timeout=400,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert not benchmarks.exists()  # run.py measures only
+    rendered = subprocess.run(
+        [sys.executable, str(PROJECT / "bench" / "report.py")]
+        + ["--results", str(out / "latest.json"), "--benchmarks-md", str(benchmarks)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert rendered.returncode == 0, rendered.stderr[-3000:]
 
     results = json.loads((out / "latest.json").read_text())
     for key in ("command", "date", "machine", "settings", "data", "script", "pipeline"):
@@ -74,7 +83,8 @@ def test_bench_runs_end_to_end_on_tiny_data(tmp_path: Path) -> None:
     assert "train_mlp" not in change["expected"]
     assert "full" not in results
 
-    targets = {t["target"]: t for t in results["targets"]}
+    assert "targets" not in results  # judged by report.py, from the measurements
+    targets = {t["target"]: t for t in report.targets(results)}
     assert list(targets) == TARGET_NAMES
     assert targets["a train_cnn param change reruns only train_cnn and what follows"]["met"]
     assert targets["`dvc exp run -S sample_fraction=1` at Kaggle scale"]["met"] is None
@@ -88,45 +98,6 @@ def test_bench_runs_end_to_end_on_tiny_data(tmp_path: Path) -> None:
     assert text.startswith("# Benchmarks")
     assert "Command: `python bench/run.py --train-rows 400" in text and tables in text
     assert (out / "logs" / "repro.log").exists() and (out / "logs" / "script.log").exists()
-
-
-def test_kaggle_scale_files_are_kaggle_shaped_varied_and_seeded(tmp_path: Path) -> None:
-    first = write_kaggle_scale(tmp_path, test_size=1000, seed=0, train_rows=700, test_rows=300)
-    labels, pixels = read_digits_csv(first[0], labelled=True)  # checks header and values
-    _, test_pixels = read_digits_csv(first[1], labelled=False)
-    assert pixels.shape == (700, 784) and test_pixels.shape == (300, 784)
-    assert np.bincount(labels, minlength=10).min() > 40  # every digit, about evenly
-    answers = pd.read_csv(first[2])
-    assert list(answers.columns) == ["ImageId", "Label"]
-    assert answers["ImageId"].tolist() == list(range(1, 301))
-    assert answers["Label"].between(0, 9).all()
-    assert len(np.unique(np.concatenate([pixels, test_pixels]), axis=0)) == 1000  # no copies
-    originals = {row.tobytes() for row in bundled_digits()[1]}
-    assert not any(row.tobytes() in originals for row in pixels)  # none verbatim
-
-    again = tmp_path / "again"
-    again.mkdir()
-    second = write_kaggle_scale(again, test_size=1000, seed=0, train_rows=700, test_rows=300)
-    for a, b in zip(first, second, strict=True):
-        assert a.read_bytes() == b.read_bytes()
-
-
-def test_varied_copies_stay_close_to_their_source() -> None:
-    _, bundled = bundled_digits()
-    images, sources = varied_copies(bundled[:50], 200, np.random.default_rng(1))
-    assert images.dtype == np.uint8 and images.shape == (200, 784)
-    assert np.bincount(sources, minlength=50).tolist() == [4] * 50
-    ink = images.astype(float).sum(axis=1) / bundled[sources].astype(float).sum(axis=1)
-    assert ink.min() > 0.8 and ink.max() < 1.2  # a shift or a small turn keeps the strokes
-
-
-def test_write_digits_matches_pandas(tmp_path: Path) -> None:
-    values = np.random.default_rng(0).integers(0, 256, (5000, 785), dtype=np.uint8)
-    write_digits(tmp_path / "fast.csv", TRAIN_HEADER, values)
-    pd.DataFrame(values, columns=TRAIN_HEADER).to_csv(tmp_path / "pandas.csv", index=False)
-    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
-    write_digits(tmp_path / "one.csv", PIXEL_COLUMNS, values[:1, 1:])
-    assert (tmp_path / "one.csv").read_text().count("\n") == 2
 
 
 def test_cnn_kernels_sums_onednn_timings_of_the_training_steps() -> None:

@@ -11,17 +11,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import (
-    TINY_PARAMS,
-    DvcProject,
-    describe,
+from dvc_runs import DvcProject, all_output, make_dvc_project
+from kaggle_files import write_kaggle_csvs
+from stage_runs import TINY_PARAMS, describe
+
+from digit_recognizer.dvc_project import (
     downstream,
-    make_dvc_project,
-    params_with,
     stages_reading_param,
     stages_run,
-    write_kaggle_csvs,
+    with_overrides,
 )
+
+pytestmark = pytest.mark.e2e
 
 UP_TO_DATE = "Data and pipelines are up to date."
 
@@ -41,10 +42,6 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> DvcProject:
     return project
 
 
-def all_output(result) -> str:
-    return result.stdout + result.stderr
-
-
 def test_fresh_copy_has_nothing_run(dvc_project: DvcProject) -> None:
     """The fixture copies code and config only: every stage is pending, no data or lock."""
     assert not (dvc_project.root / "dvc.lock").exists()
@@ -60,7 +57,8 @@ def test_repro_runs_every_stage(project: DvcProject) -> None:
     assert {"fetch", "sample", "split", "reshape", "train_lr", "train_mlp", "train_cnn"} <= set(
         stages
     )
-    assert stages_run(all_output(project.first_repro)) == set(stages), describe(project.first_repro)
+    ran = stages_run(all_output(project.first_repro))
+    assert sorted(ran) == sorted(stages), describe(project.first_repro)  # each stage once
     for name, spec in stages.items():
         for path in out_paths(spec):
             assert (project.root / path).exists(), f"{name}: {path} missing"
@@ -77,7 +75,7 @@ def test_second_repro_runs_nothing(project: DvcProject) -> None:
     status = project.dvc("status")
     assert UP_TO_DATE in status.stdout, describe(status)
     again = project.dvc("repro")
-    assert stages_run(all_output(again)) == set(), describe(again)
+    assert stages_run(all_output(again)) == [], describe(again)
     assert "didn't change, skipping" in all_output(again)
     assert UP_TO_DATE in all_output(again)
 
@@ -95,7 +93,7 @@ def test_cnn_param_change_reruns_only_cnn_and_what_follows(project: DvcProject) 
     assert status["train_cnn"] == [{"changed deps": {"params.yaml": {"train_cnn": "modified"}}}]
 
     result = project.dvc("repro")
-    assert stages_run(all_output(result)) == downstream(dvc_yaml, changed), describe(result)
+    assert set(stages_run(all_output(result))) == downstream(dvc_yaml, changed), describe(result)
     cnn = json.loads((project.root / "metrics" / "cnn.json").read_text())["cnn"]
     assert cnn["epochs"] == 1
     assert UP_TO_DATE in project.dvc("status").stdout
@@ -107,7 +105,7 @@ def test_exp_run_sample_fraction(project: DvcProject) -> None:
         "train_rows"
     ]
     result = project.dvc("exp", "run", "-S", "sample_fraction=0.5")
-    ran = stages_run(all_output(result))
+    ran = set(stages_run(all_output(result)))
     assert "fetch" not in ran, describe(result)
     assert ran == downstream(dvc_yaml, stages_reading_param(dvc_yaml, "sample_fraction"))
     assert {"sample", "split", "reshape", "train_lr", "train_mlp", "train_cnn"} <= ran
@@ -132,7 +130,7 @@ def test_bad_train_csv_fails_and_keeps_raw_data(project: DvcProject) -> None:
     cells[11] = "x"  # line 3, column pixel10
     lines[2] = ",".join(cells)
     train.write_text("\n".join(lines) + "\n")
-    project.write_params(params_with({"fetch.source": "folder"}, base=project.read_params()))
+    project.write_params(with_overrides(project.read_params(), {"fetch.source": "folder"}))
 
     result = project.dvc("repro", ok=False)
     output = all_output(result)
@@ -141,6 +139,6 @@ def test_bad_train_csv_fails_and_keeps_raw_data(project: DvcProject) -> None:
         "fetch: error: data/external/train.csv: line 3, column pixel10: "
         "expected an integer 0..255, got 'x'"
     ], describe(result)
-    assert stages_run(output) == {"fetch"}
+    assert stages_run(output) == ["fetch"]
     assert {p.name: p.read_bytes() for p in sorted(raw.glob("*.csv"))} == before
     assert [p.name for p in raw.iterdir() if p.name.startswith(".")] in ([], [".gitignore"])

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stages.common import PipelineError
-from stages.submit import submission_frame, write_submission
+from digit_recognizer.console import PipelineError
+from digit_recognizer.submission import submission_frame, write_submission
 
 
 def test_good_submission_is_written(tmp_path: Path) -> None:

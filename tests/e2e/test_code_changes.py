@@ -1,0 +1,89 @@
+"""Editing project code reruns exactly the stages that run that code, through the real CLI.
+
+dvc.yaml lists each stage's script and the `digit_recognizer` modules it imports (checked by
+tests/unit/test_code_deps.py); here a comment appended to a copied module must make
+`dvc status` report the stages listing it, and `dvc repro` rerun those (and at most what
+follows them), never a stage that does not run that code. One module-scoped project: one
+full repro, then each test edits a file and reruns, leaving it up to date for the next.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dvc_runs import DvcProject, all_output, make_dvc_project
+from stage_runs import describe
+
+from digit_recognizer.dvc_project import downstream, stages_depending_on, stages_run
+
+pytestmark = pytest.mark.e2e
+
+UP_TO_DATE = "Data and pipelines are up to date."
+TRAINING = {"train_lr", "train_mlp", "train_cnn"}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> DvcProject:
+    project = make_dvc_project(tmp_path_factory.mktemp("code-changes") / "project")
+    project.first_repro = project.dvc("repro")
+    return project
+
+
+def edit(project: DvcProject, path: str) -> set[str]:
+    """Append a comment line to the copy's `path`; return the stages `dvc status` reports."""
+    assert UP_TO_DATE in project.dvc("status").stdout  # nothing pending before the edit
+    file = project.root / path
+    file.write_text(file.read_text() + "# edited by tests/e2e/test_code_changes.py\n")
+    return set(json.loads(project.dvc("status", "--json").stdout))
+
+
+def repro(project: DvcProject) -> set[str]:
+    """`dvc repro`; the stages it ran (each at most once), after which all is up to date."""
+    result = project.dvc("repro")
+    ran = stages_run(all_output(result))
+    assert len(ran) == len(set(ran)), describe(result)
+    assert UP_TO_DATE in project.dvc("status").stdout
+    return set(ran)
+
+
+def test_first_repro_ran_every_stage(project: DvcProject) -> None:
+    ran = stages_run(all_output(project.first_repro))
+    assert sorted(ran) == sorted(project.dvc_yaml()["stages"]), describe(project.first_repro)
+
+
+def test_csv_reader_change_reruns_the_csv_reading_stages_only(project: DvcProject) -> None:
+    dvc_yaml = project.dvc_yaml()
+    module = "digit_recognizer/kaggle_csv.py"
+    listing = stages_depending_on(dvc_yaml, module)
+    assert {"fetch", "sample", "reshape"} <= listing
+    assert listing.isdisjoint(TRAINING)
+
+    assert edit(project, module) == listing
+    ran = repro(project)
+    # fetch, sample and reshape write the same bytes again, so nothing after them reruns
+    assert listing <= ran <= downstream(dvc_yaml, listing)
+    assert {"fetch", "sample", "reshape"} <= ran
+    assert ran.isdisjoint(TRAINING), ran
+
+
+def test_keras_code_change_reruns_the_networks_only(project: DvcProject) -> None:
+    dvc_yaml = project.dvc_yaml()
+    module = "digit_recognizer/keras_fit.py"
+    networks = {"train_mlp", "train_cnn"}
+    assert stages_depending_on(dvc_yaml, module) == networks
+
+    assert edit(project, module) == networks
+    ran = repro(project)
+    assert networks <= ran <= downstream(dvc_yaml, networks)
+    assert ran.isdisjoint({"fetch", "sample", "split", "reshape", "train_lr"}), ran
+
+
+def test_cnn_script_change_reruns_train_cnn_and_at_most_what_follows(
+    project: DvcProject,
+) -> None:
+    dvc_yaml = project.dvc_yaml()
+    assert edit(project, "stages/train_cnn.py") == {"train_cnn"}
+    ran = repro(project)
+    assert "train_cnn" in ran
+    assert ran <= downstream(dvc_yaml, {"train_cnn"}), ran

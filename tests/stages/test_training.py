@@ -1,0 +1,213 @@
+"""The three training stages through their real command lines, on the prepared real digits,
+and the networks params.yaml describes.
+
+The training tests read the arrays of the session fixture `prepared` and write their own
+outputs in a temp dir.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from stage_commands import N_TEST_CSV, training_args
+from stage_runs import (
+    PROJECT,
+    TINY_PARAMS,
+    InProcessRunner,
+    StageRunner,
+    read_json,
+    stage_error,
+    tiny_params,
+)
+
+from digit_recognizer.keras_fit import keras_backend
+from digit_recognizer.params import read_params
+from stages.train_cnn import CnnParams
+from stages.train_cnn import build_model as build_cnn
+from stages.train_mlp import MlpParams
+from stages.train_mlp import build_model as build_mlp
+
+pytestmark = pytest.mark.training
+
+
+def check_predictions(folder: Path, name: str, prepared: Path) -> dict[str, np.ndarray]:
+    with np.load(folder / "predictions" / f"{name}.npz") as data:
+        arrays = {key: data[key] for key in data.files}
+    assert sorted(arrays) == ["test", "val"]
+    y_val = np.load(prepared / "split" / "y_val.npy")
+    assert arrays["val"].shape == (len(y_val), 10)
+    assert arrays["test"].shape == (N_TEST_CSV, 10)
+    for proba in arrays.values():
+        assert proba.dtype == np.float32
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-4)
+    metrics = read_json(folder / "metrics" / f"{name}.json")[name]
+    accuracy = float(np.mean(arrays["val"].argmax(axis=1) == y_val))
+    assert metrics["val_accuracy"] == pytest.approx(accuracy, abs=1e-6)
+    assert (metrics["train_rows"], metrics["val_rows"]) == (600, 200)
+    return arrays
+
+
+# --------------------------------------------------------------------------- train_lr
+
+
+def test_train_lr(run_stage: StageRunner, prepared: Path) -> None:
+    run_stage("train_lr", *training_args(prepared, "lr", "flat", history=False))
+    folder = run_stage.cwd
+    metrics = read_json(folder / "metrics" / "lr.json")
+    assert list(metrics) == ["lr"]
+    assert len(set(np.load(prepared / "split" / "y_train.npy").tolist())) == 10
+    assert metrics["lr"]["val_accuracy"] > 0.80, metrics
+    assert metrics["lr"]["params"] == 7850
+    arrays = check_predictions(folder, "lr", prepared)
+
+    model = joblib.load(folder / "models" / "lr.joblib")
+    x_test = np.load(prepared / "features" / "flat" / "test.npy")
+    assert list(model.classes_) == list(range(10))
+    np.testing.assert_allclose(model.predict_proba(x_test), arrays["test"], atol=1e-5)
+
+
+def save_npy(path: Path, array: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, array)
+
+
+def test_train_lr_with_a_digit_missing_from_the_training_split(
+    call_stage: InProcessRunner, digits
+) -> None:
+    """A tiny sample can leave a digit out of y_train: its probability column is 0 on the
+    validation rows, and the refit on all sampled rows (which include it) learns it."""
+    labels, pixels = digits
+    rng = np.random.default_rng(0)
+    rows = rng.permutation(len(labels))
+    train_rows = [r for r in rows if labels[r] != 9][:200]
+    val_rows = list(rows[-60:])
+    assert 9 in labels[val_rows]
+    folder = call_stage.cwd
+    for name, picked in (("train", train_rows), ("val", val_rows), ("test", rows[:30])):
+        save_npy(folder / "flat" / f"{name}.npy", pixels[picked].astype(np.float32) / 255)
+    save_npy(folder / "split" / "y_train.npy", labels[train_rows])
+    save_npy(folder / "split" / "y_val.npy", labels[val_rows])
+    args = [
+        "--features", "flat", "--split", "split", "--model", "lr.joblib",
+        "--predictions", "lr.npz", "--metrics", "lr.json",
+    ]  # fmt: skip
+    result = call_stage("train_lr", *args)
+    assert result.returncode == 0, result.stderr
+    with np.load(folder / "lr.npz") as data:
+        val, test = data["val"], data["test"]
+    assert val.shape == (60, 10) and test.shape == (30, 10)
+    assert np.all(val[:, 9] == 0)
+    assert list(joblib.load(folder / "lr.joblib").classes_) == list(range(10))
+    assert test[:, 9].max() > 0
+
+
+# --------------------------------------------------------------------------- Keras
+
+
+def test_misspelt_activation_is_a_one_line_error(run_stage: StageRunner, prepared: Path):
+    run_stage.params(tiny_params({"train_mlp.activation": "rellu"}))
+    result = run_stage("train_mlp", *training_args(prepared, "mlp", "flat"), ok=None)
+    message = stage_error(result, "train_mlp")
+    assert "train_mlp.activation" in message
+
+
+def history_frame(folder: Path, name: str) -> pd.DataFrame:
+    history = pd.read_csv(folder / "history" / f"{name}.csv")
+    assert list(history.columns) == [
+        "epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds",
+    ]  # fmt: skip
+    return history
+
+
+@pytest.fixture(scope="module")
+def keras_runs(tmp_path_factory: pytest.TempPathFactory, prepared: Path) -> dict[str, list[Path]]:
+    """train_mlp and train_cnn, each twice with the same tiny params, in separate folders.
+
+    The second run sends 3 batches per call into TensorFlow (`steps_per_execution`), which
+    must change nothing but speed.
+    """
+    runs: dict[str, list[Path]] = {"mlp": [], "cnn": []}
+    for name, kind in (("mlp", "flat"), ("cnn", "images")):
+        for steps_per_execution in (1, 3):
+            folder = tmp_path_factory.mktemp(f"{name}-{steps_per_execution}")
+            runner = StageRunner(folder)
+            runner.params(**{f"train_{name}__steps_per_execution": steps_per_execution})
+            runner(f"train_{name}", *training_args(prepared, name, kind))
+            runs[name].append(folder)
+    return runs
+
+
+@pytest.mark.parametrize("name", ["mlp", "cnn"])
+def test_train_keras_outputs(keras_runs: dict[str, list[Path]], prepared: Path, name: str):
+    folder = keras_runs[name][0]
+    epochs = TINY_PARAMS[f"train_{name}"]["epochs"]
+    history = history_frame(folder, name)
+    assert history["epoch"].tolist() == list(range(1, epochs + 1))
+    assert (history["seconds"] > 0).all()
+    assert history[["loss", "accuracy", "val_loss", "val_accuracy"]].notna().all().all()
+
+    metrics = read_json(folder / "metrics" / f"{name}.json")
+    assert list(metrics) == [name]
+    values = metrics[name]
+    assert values["epochs"] == epochs
+    assert values["val_accuracy"] > 0.2  # well above chance (0.1) even after a tiny fit
+    assert values["val_accuracy"] == pytest.approx(history["val_accuracy"].iloc[-1], abs=1e-4)
+    assert values["val_loss"] == pytest.approx(history["val_loss"].iloc[-1], rel=1e-3)
+    check_predictions(folder, name, prepared)
+
+    model = folder / "models" / f"{name}.keras"
+    with zipfile.ZipFile(model) as bundle:  # the Keras 3 format: a zip with config + weights
+        assert {"config.json", "model.weights.h5"} <= set(bundle.namelist())
+        config = json.loads(bundle.read("config.json"))
+    assert config["config"]["name"] == name
+
+
+@pytest.mark.parametrize("name", ["mlp", "cnn"])
+def test_train_keras_is_reproducible(keras_runs: dict[str, list[Path]], name: str):
+    """Same params, same numbers; `steps_per_execution` 1 or 3 gives identical results."""
+    first, second = (read_json(f / "metrics" / f"{name}.json")[name] for f in keras_runs[name])
+    assert first["val_accuracy"] == second["val_accuracy"]
+    assert first["val_loss"] == second["val_loss"]
+    columns = ["loss", "accuracy", "val_loss", "val_accuracy"]
+    histories = [history_frame(f, name)[columns] for f in keras_runs[name]]
+    pd.testing.assert_frame_equal(*histories)
+    predictions = [np.load(f / "predictions" / f"{name}.npz") for f in keras_runs[name]]
+    for part in ("val", "test"):
+        np.testing.assert_array_equal(predictions[0][part], predictions[1][part])
+
+
+@pytest.mark.parametrize(("name", "kind"), [("mlp", "flat"), ("cnn", "images")])
+def test_saved_model_reloads_and_predicts_the_same(
+    keras_runs, prepared: Path, name: str, kind: str
+) -> None:
+    """The `.keras` file (zipped by save_keras_model) loads with Keras and predicts the same."""
+    keras = keras_backend(0)
+    folder = keras_runs[name][0]
+    model = keras.models.load_model(folder / "models" / f"{name}.keras")
+    assert len(model.optimizer.variables) > 1  # Adam's state came along, as with model.save
+    x_val = np.load(prepared / "features" / kind / "val.npy")
+    with np.load(folder / "predictions" / f"{name}.npz") as data:
+        saved = data["val"]
+    np.testing.assert_allclose(model.predict(x_val, verbose=0), saved, atol=1e-5)
+
+
+# --------------------------------------------------------------------------- model sizes
+
+
+def test_default_models_have_the_notebook_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """params.yaml's networks: 12,587,950 (dense) and 454,922 (CNN) parameters."""
+    monkeypatch.chdir(PROJECT)  # read_params reads ./params.yaml: the committed one
+    mlp = read_params(MlpParams, "train_mlp")
+    cnn = read_params(CnnParams, "train_cnn")
+    keras = keras_backend(mlp.seed)
+    dense = build_mlp(keras, mlp)
+    assert dense.count_params() == 12_587_950
+    conv = build_cnn(keras, cnn)
+    assert conv.count_params() == 454_922
+    assert conv.output_shape == (None, 10) and dense.output_shape == (None, 10)

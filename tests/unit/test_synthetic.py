@@ -1,0 +1,53 @@
+"""The `kaggle_scale` data: Kaggle-shaped, varied from the bundled digits, seeded; and the
+fast CSV writer it uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from digit_recognizer.bundled import bundled_digits
+from digit_recognizer.kaggle_csv import read_digits_csv, write_digits
+from digit_recognizer.mnist import PIXEL_COLUMNS, TRAIN_HEADER
+from digit_recognizer.synthetic import varied_copies, write_kaggle_scale
+
+
+def test_kaggle_scale_files_are_kaggle_shaped_varied_and_seeded(tmp_path: Path) -> None:
+    first = write_kaggle_scale(tmp_path, test_size=1000, seed=0, train_rows=700, test_rows=300)
+    labels, pixels = read_digits_csv(first[0], labelled=True)  # checks header and values
+    _, test_pixels = read_digits_csv(first[1], labelled=False)
+    assert pixels.shape == (700, 784) and test_pixels.shape == (300, 784)
+    assert np.bincount(labels, minlength=10).min() > 40  # every digit, about evenly
+    answers = pd.read_csv(first[2])
+    assert list(answers.columns) == ["ImageId", "Label"]
+    assert answers["ImageId"].tolist() == list(range(1, 301))
+    assert answers["Label"].between(0, 9).all()
+    assert len(np.unique(np.concatenate([pixels, test_pixels]), axis=0)) == 1000  # no copies
+    originals = {row.tobytes() for row in bundled_digits()[1]}
+    assert not any(row.tobytes() in originals for row in pixels)  # none verbatim
+
+    again = tmp_path / "again"
+    again.mkdir()
+    second = write_kaggle_scale(again, test_size=1000, seed=0, train_rows=700, test_rows=300)
+    for a, b in zip(first, second, strict=True):
+        assert a.read_bytes() == b.read_bytes()
+
+
+def test_varied_copies_stay_close_to_their_source() -> None:
+    _, bundled = bundled_digits()
+    images, sources = varied_copies(bundled[:50], 200, np.random.default_rng(1))
+    assert images.dtype == np.uint8 and images.shape == (200, 784)
+    assert np.bincount(sources, minlength=50).tolist() == [4] * 50
+    ink = images.astype(float).sum(axis=1) / bundled[sources].astype(float).sum(axis=1)
+    assert ink.min() > 0.8 and ink.max() < 1.2  # a shift or a small turn keeps the strokes
+
+
+def test_write_digits_matches_pandas(tmp_path: Path) -> None:
+    values = np.random.default_rng(0).integers(0, 256, (5000, 785), dtype=np.uint8)
+    write_digits(tmp_path / "fast.csv", TRAIN_HEADER, values)
+    pd.DataFrame(values, columns=TRAIN_HEADER).to_csv(tmp_path / "pandas.csv", index=False)
+    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    write_digits(tmp_path / "one.csv", PIXEL_COLUMNS, values[:1, 1:])
+    assert (tmp_path / "one.csv").read_text().count("\n") == 2
