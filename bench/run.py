@@ -291,9 +291,12 @@ def run_pipeline(project: Project, data: Path) -> dict[str, Any]:
 
 
 def model_metrics(project: Project) -> dict[str, dict[str, Any]]:
-    """metrics/{lr,mlp,cnn}.json of the copy's last run."""
+    """Each model's metrics (metrics/models/NAME.json) and timings (timings/NAME.json) of the
+    copy's last run, in one mapping per model."""
+    root = project.root
     return {
-        name: json.loads((project.root / "metrics" / f"{name}.json").read_text())[name]
+        name: json.loads((root / "metrics" / "models" / f"{name}.json").read_text())
+        | json.loads((root / "timings" / f"{name}.json").read_text())
         for name in ("lr", "mlp", "cnn")
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ def _current_umask() -> int:
 
 
 _UMASK = _current_umask()
+ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold
 
 
 @contextmanager
@@ -46,6 +48,13 @@ def atomic_paths(*paths: Path) -> Iterator[list[Path]]:
     finally:
         for tmp in temps:
             tmp.unlink(missing_ok=True)
+
+
+def zip_member(name: str) -> zipfile.ZipInfo:
+    """A zip member with a fixed timestamp and mode: the same contents give the same bytes."""
+    member = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
+    member.external_attr = 0o644 << 16
+    return member
 
 
 def save_json(path: Path, data: dict[str, Any]) -> None:

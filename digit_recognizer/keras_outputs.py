@@ -13,13 +13,12 @@ import numpy as np
 import pandas as pd
 
 from digit_recognizer.console import log
-from digit_recognizer.files import atomic_paths, save_csv, save_json
+from digit_recognizer.files import atomic_paths, save_csv, save_json, zip_member
 from digit_recognizer.metrics import accuracy_and_loss
 from digit_recognizer.mnist import N_CLASSES
 from digit_recognizer.predictions import save_predictions
-from digit_recognizer.training import SplitData, TrainingPaths
+from digit_recognizer.training import SplitData, TrainingPaths, save_timings
 
-ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: the same on every save
 CHUNK_BYTES = 1 << 20
 
 
@@ -74,13 +73,31 @@ def save_keras_model(model: Any, path: Path) -> None:
         metadata = Path(folder) / "metadata.json"
         undated = {k: v for k, v in json.loads(metadata.read_text()).items() if k != "date_saved"}
         metadata.write_text(json.dumps(undated))
+        config = Path(folder) / "config.json"
+        config.write_text(json.dumps(_numbered_shared_objects(json.loads(config.read_text()))))
         with zipfile.ZipFile(tmp, "w") as archive:
             for file in sorted(Path(folder).rglob("*")):
                 if file.is_file():
-                    member = zipfile.ZipInfo(file.relative_to(folder).as_posix(), ZIP_TIMESTAMP)
-                    member.external_attr = 0o644 << 16
+                    member = zip_member(file.relative_to(folder).as_posix())
                     with open(file, "rb") as source, archive.open(member, "w") as target:
                         shutil.copyfileobj(source, target, CHUNK_BYTES)
+
+
+def _numbered_shared_objects(config: Any, numbers: dict[int, int] | None = None) -> Any:
+    """A copy of a Keras config with each `shared_object_id` (a Python id(), different on
+    every run) replaced by its order of first appearance: the same sharing, stable bytes."""
+    numbers = {} if numbers is None else numbers
+    if isinstance(config, list):
+        return [_numbered_shared_objects(item, numbers) for item in config]
+    if not isinstance(config, dict):
+        return config
+    copy = {}
+    for key, value in config.items():
+        if key == "shared_object_id":
+            copy[key] = numbers.setdefault(value, len(numbers) + 1)
+        else:
+            copy[key] = _numbered_shared_objects(value, numbers)
+    return copy
 
 
 def save_keras_outputs(
@@ -95,22 +112,19 @@ def save_keras_outputs(
     save_keras_model(model, paths.model)
     val_proba = predict_proba(model, data.x("val"))
     accuracy, loss = accuracy_and_loss(data.y_val, val_proba)
-    train_seconds = float(history["seconds"].sum())
-    save_csv(paths.history, history)
+    save_csv(paths.history, history.drop(columns="seconds"))
     save_predictions(paths.predictions, val_proba, predict_proba(model, data.x("test")))
     save_json(
         paths.metrics,
         {
-            name: {
-                "val_accuracy": round(accuracy, 6),
-                "val_loss": round(loss, 6),
-                "fit_seconds": round(train_seconds, 3),
-                "images_per_second": round(len(data.y_train) * len(history) / train_seconds, 1),
-                "params": int(model.count_params()),
-                "epochs": len(history),
-                "train_rows": len(data.y_train),
-                "val_rows": len(data.y_val),
-            }
+            "val_accuracy": round(accuracy, 6),
+            "val_loss": round(loss, 6),
+            "params": int(model.count_params()),
+            "epochs": len(history),
+            "train_rows": len(data.y_train),
+            "val_rows": len(data.y_val),
         },
     )
-    log(f"{name}: val_accuracy {accuracy:.4f}, {train_seconds:.1f}s of training")
+    seconds = history["seconds"]
+    save_timings(paths.timings, float(seconds.sum()), len(data.y_train) * len(history), seconds)
+    log(f"{name}: val_accuracy {accuracy:.4f}, {seconds.sum():.1f}s of training")

@@ -6,9 +6,11 @@ import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
+from collections.abc import Iterable
+
 import numpy as np
 
-from digit_recognizer.files import load_array
+from digit_recognizer.files import load_array, save_json
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class TrainingPaths:
     model: Path
     predictions: Path
     metrics: Path
+    timings: Path
     history: Path | None
 
 
@@ -31,11 +34,12 @@ def parse_training_paths(description: str, history: bool = True) -> TrainingPath
     parser.add_argument("--model", type=Path, required=True, help="model file to write")
     parser.add_argument("--predictions", type=Path, required=True, help="probabilities (.npz)")
     parser.add_argument("--metrics", type=Path, required=True, help="metrics JSON to write")
+    parser.add_argument("--timings", type=Path, required=True, help="timings JSON (not in git)")
     if history:
         parser.add_argument("--history", type=Path, required=True, help="per-epoch CSV")
     args = parser.parse_args()
     return TrainingPaths(
-        args.features, args.split, args.model, args.predictions, args.metrics,
+        args.features, args.split, args.model, args.predictions, args.metrics, args.timings,
         args.history if history else None,
     )  # fmt: skip
 
@@ -62,4 +66,17 @@ def load_split_data(features: Path, split: Path) -> SplitData:
         features,
         load_array(split / "y_train.npy", mmap=False),
         load_array(split / "y_val.npy", mmap=False),
+    )
+
+
+def save_timings(path: Path, fit_seconds: float, images: int, epoch_seconds: Iterable[float]) -> None:
+    """Write how long training took: kept out of the metrics (git-ignored), since it changes
+    on every run while the results do not."""
+    save_json(
+        path,
+        {
+            "fit_seconds": round(fit_seconds, 3),
+            "images_per_second": round(images / fit_seconds, 1),
+            "epoch_seconds": [round(float(s), 3) for s in epoch_seconds],
+        },
     )

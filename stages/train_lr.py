@@ -21,7 +21,7 @@ from digit_recognizer.metrics import accuracy_and_loss
 from digit_recognizer.mnist import N_CLASSES
 from digit_recognizer.params import boolean, choice, integer, param, positive, read_params
 from digit_recognizer.predictions import save_predictions
-from digit_recognizer.training import load_split_data, parse_training_paths
+from digit_recognizer.training import load_split_data, parse_training_paths, save_timings
 
 
 @dataclass(frozen=True)
@@ -72,18 +72,15 @@ def main() -> None:
     save_json(
         paths.metrics,
         {
-            "lr": {
-                "val_accuracy": round(accuracy, 6),
-                "val_loss": round(loss, 6),
-                "fit_seconds": round(fit_seconds, 3),
-                "images_per_second": round(len(y_train) * iterations / fit_seconds, 1),
-                "iterations": iterations,
-                "params": int(model.coef_.size + model.intercept_.size),
-                "train_rows": len(y_train),
-                "val_rows": len(y_val),
-            }
+            "val_accuracy": round(accuracy, 6),
+            "val_loss": round(loss, 6),
+            "params": int(model.coef_.size + model.intercept_.size),
+            "iterations": iterations,
+            "train_rows": len(y_train),
+            "val_rows": len(y_val),
         },
     )
+    save_timings(paths.timings, fit_seconds, len(y_train) * iterations, epoch_seconds=())
 
 
 if __name__ == "__main__":

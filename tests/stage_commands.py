@@ -35,6 +35,7 @@ def training_args(prepared: Path, name: str, kind: str, history: bool = True) ->
         "--model", f"models/{name}.{'joblib' if name == 'lr' else 'keras'}",
         "--predictions", f"predictions/{name}.npz",
         "--metrics", f"metrics/{name}.json",
+        "--timings", f"timings/{name}.json",
     ]  # fmt: skip
     if history:
         args += ["--history", f"history/{name}.csv"]

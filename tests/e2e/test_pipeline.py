@@ -67,7 +67,7 @@ def test_repro_runs_every_stage(project: DvcProject) -> None:
         assert f"\n  {name}:\n" in lock
     fetched = json.loads((project.root / "metrics" / "fetch.json").read_text())["fetch"]
     assert fetched["test_rows"] == TINY_PARAMS["fetch"]["test_size"]
-    cnn = json.loads((project.root / "metrics" / "cnn.json").read_text())["cnn"]
+    cnn = json.loads((project.root / "metrics" / "models" / "cnn.json").read_text())
     assert cnn["epochs"] == TINY_PARAMS["train_cnn"]["epochs"]
 
 
@@ -94,7 +94,7 @@ def test_cnn_param_change_reruns_only_cnn_and_what_follows(project: DvcProject) 
 
     result = project.dvc("repro")
     assert set(stages_run(all_output(result))) == downstream(dvc_yaml, changed), describe(result)
-    cnn = json.loads((project.root / "metrics" / "cnn.json").read_text())["cnn"]
+    cnn = json.loads((project.root / "metrics" / "models" / "cnn.json").read_text())
     assert cnn["epochs"] == 1
     assert UP_TO_DATE in project.dvc("status").stdout
 

@@ -48,7 +48,7 @@ def test_repro_ends_with_valid_submissions_and_a_leaderboard(project: DvcProject
     metrics = json.loads(project.dvc("metrics", "show", "--json").stdout)
     workspace = metrics[""]["data"]  # the workspace
     board = workspace["metrics/leaderboard.json"]["data"]["leaderboard"]
-    val = {name: workspace[f"metrics/{name}.json"]["data"][name]["val_accuracy"] for name in
+    val = {name: workspace[f"metrics/models/{name}.json"]["data"]["val_accuracy"] for name in
            ("lr", "mlp", "cnn")}  # fmt: skip
     assert board["chosen"] == max(val, key=val.get)  # submit.model: best
     chosen = pd.read_csv(folder / "submission.csv")
@@ -64,17 +64,32 @@ def test_repro_ends_with_valid_submissions_and_a_leaderboard(project: DvcProject
 
 
 def test_plots_show_writes_a_page_naming_every_plot(project: DvcProject) -> None:
-    project.dvc("plots", "show", "-o", "page")
-    html = (project.root / "page" / "index.html").read_text()
+    project.dvc("plots", "show", "-o", str(project.root.parent / "page"))
+    html = (project.root.parent / "page" / "index.html").read_text()
     declared = project.dvc_yaml()["plots"]
     names = [entry if isinstance(entry, str) else next(iter(entry)) for entry in declared]
     assert len(names) >= 10
     for name in names:
         assert name.split("/")[-1] in html, name
-    for image in (project.root / "page" / "static").iterdir():
+    for image in (project.root.parent / "page" / "static").iterdir():
         assert image.stat().st_size > 1000
     for csv in ("plots/confusion/cnn.csv", "plots/history/mlp.csv"):
         assert (project.root / csv).exists()
+
+
+def test_forced_rerun_of_the_networks_changes_no_byte(project: DvcProject) -> None:
+    """Same params, data and code give the same bytes: `dvc repro -f` of both networks leaves
+    git clean (dvc.lock, metrics, histories) and adds nothing to the DVC cache."""
+    cache = project.root / ".dvc" / "cache"
+    before = sorted(p.relative_to(cache) for p in cache.rglob("*") if p.is_file())
+    models = {p: p.read_bytes() for p in (project.root / "models").glob("*.keras")}
+    for stage in ("train_mlp", "train_cnn"):
+        rerun = project.dvc("repro", "-f", "-s", stage)
+        assert stages_run(rerun.stdout) == [stage], describe(rerun)
+    assert project.git("status", "--porcelain").stdout == ""
+    assert sorted(p.relative_to(cache) for p in cache.rglob("*") if p.is_file()) == before
+    assert {p: p.read_bytes() for p in models} == models
+    assert (project.root / "timings" / "cnn.json").exists()  # timings: written, not in git
 
 
 def test_metrics_diff_between_branches(project: DvcProject) -> None:
@@ -86,15 +101,16 @@ def test_metrics_diff_between_branches(project: DvcProject) -> None:
     project.git("commit", "-q", "-m", "relu convolutions")
 
     diff = json.loads(project.dvc("metrics", "diff", "main", "--json").stdout)
-    assert "metrics/cnn.json" in diff, diff
-    assert "cnn.val_loss" in diff["metrics/cnn.json"], diff
-    assert "metrics/lr.json" not in diff or "lr.val_accuracy" not in diff["metrics/lr.json"]
+    assert "val_loss" in diff["metrics/models/cnn.json"], diff
+    # models that were not retrained do not differ (no timings in the metrics)
+    assert "metrics/models/lr.json" not in diff and "metrics/models/mlp.json" not in diff, diff
     table = project.dvc("metrics", "diff", "main", "relu-cnn").stdout
-    assert "cnn.val_loss" in table
+    assert "metrics/models/cnn.json" in table and "val_loss" in table
 
     project.git("checkout", "-q", "main")
     project.dvc("checkout")
     assert project.dvc("status").stdout.strip() == "Data and pipelines are up to date."
+    assert project.git("status", "--porcelain").stdout == ""
 
 
 def test_exp_run_and_exp_show(project: DvcProject) -> None:
@@ -110,7 +126,7 @@ def test_exp_run_and_exp_show(project: DvcProject) -> None:
     assert experiments, shown[:2000]
     data = experiments[0]["revs"][0]["data"]
     assert data["params"]["params.yaml"]["data"]["sample_fraction"] == 0.5
-    assert "val_accuracy" in data["metrics"]["metrics/cnn.json"]["data"]["cnn"]
+    assert "val_accuracy" in data["metrics"]["metrics/models/cnn.json"]["data"]
     train_rows = json.loads((project.root / "metrics" / "fetch.json").read_text())["fetch"]
     sampled = data["metrics"]["metrics/sample.json"]["data"]["sample"]["rows"]
     assert sampled == round(0.5 * train_rows["train_rows"])  # DataFrame.sample(frac) semantics
