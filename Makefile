@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: setup repro test test-fast lint bench clean-venv
+.PHONY: setup repro compare test test-fast lint bench clean-venv
 
 setup: $(STAMP)
 
@@ -20,6 +20,13 @@ $(STAMP): pyproject.toml
 
 repro: $(STAMP)
 	dvc repro
+
+# experiments side by side in under 120 columns: the chosen model, accuracies on the validation
+# split (val.*) and on the answer key (test.*); COMPARE_KEEP is a regex of columns to keep
+COMPARE_KEEP := ^Experiment$$|^Created$$|^chosen$$|^val\.|^test\.
+compare: $(STAMP)
+	dvc exp show --no-pager --drop '.*' --keep '$(COMPARE_KEEP)'
+	dvc metrics show metrics/models
 
 test: $(STAMP)
 	python -m pytest

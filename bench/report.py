@@ -223,7 +223,7 @@ def models_table(results: dict[str, Any]) -> str:
                 *speed,
                 ours["val_accuracy"],
                 theirs["val_accuracy"],
-                leaderboard.get(f"{model}_test_accuracy", ""),
+                leaderboard.get("test", {}).get(model, ""),
                 script.get("test_accuracy", {}).get(model, ""),
             ]
         )

@@ -278,7 +278,7 @@ def run_pipeline(project: Project, data: Path) -> dict[str, Any]:
     result["metrics"] = model_metrics(project)
     leaderboard = root / "metrics" / "leaderboard.json"
     if leaderboard.exists():
-        result["leaderboard"] = json.loads(leaderboard.read_text())["leaderboard"]
+        result["leaderboard"] = json.loads(leaderboard.read_text())
     result["same_csv_files"] = all(
         sha256(root / "data" / "raw" / name) == sha256(data / name)
         for name in ("train.csv", "test.csv")

@@ -8,13 +8,15 @@ branch with another param compared by `dvc metrics diff`, `dvc exp run -S` liste
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from dvc_runs import DvcProject, all_output, make_dvc_project
 from kaggle_files import write_kaggle_csvs
-from stage_runs import TINY_PARAMS, describe, tiny_params
+from stage_runs import PROJECT, TINY_PARAMS, describe, tiny_params
 
 from digit_recognizer.dvc_project import stages_run
 
@@ -47,16 +49,17 @@ def test_repro_ends_with_valid_submissions_and_a_leaderboard(project: DvcProject
 
     metrics = json.loads(project.dvc("metrics", "show", "--json").stdout)
     workspace = metrics[""]["data"]  # the workspace
-    board = workspace["metrics/leaderboard.json"]["data"]["leaderboard"]
+    board = workspace["metrics/leaderboard.json"]["data"]
     val = {name: workspace[f"metrics/models/{name}.json"]["data"]["val_accuracy"] for name in
            ("lr", "mlp", "cnn")}  # fmt: skip
     assert board["chosen"] == max(val, key=val.get)  # submit.model: best
+    assert board["val"] == val
     chosen = pd.read_csv(folder / "submission.csv")
     assert chosen.equals(pd.read_csv(folder / f"{board['chosen']}.csv"))
     answers = pd.read_csv(project.root / "data" / "raw" / "answers.csv")
     for name in ("lr", "mlp", "cnn"):
         mine = pd.read_csv(folder / f"{name}.csv")["Label"]
-        assert board[f"{name}_test_accuracy"] == pytest.approx((mine == answers["Label"]).mean())
+        assert board["test"][name] == pytest.approx((mine == answers["Label"]).mean())
     evaluation = workspace["metrics/evaluate.json"]["data"]["evaluate"]
     for name in ("lr", "mlp", "cnn"):
         assert evaluation[name]["accuracy"] == pytest.approx(val[name])
@@ -134,6 +137,41 @@ def test_exp_run_and_exp_show(project: DvcProject) -> None:
     assert "half-data" in csv
 
 
+def compare_commands() -> list[str]:
+    """The recipe of `make compare`, with the Makefile's variables filled in."""
+    makefile = (PROJECT / "Makefile").read_text()
+    keep = re.search(r"^COMPARE_KEEP := (.+)$", makefile, re.MULTILINE)[1]
+    recipe = re.search(r"^compare:.*\n((?:\t.+\n)+)", makefile, re.MULTILINE)[1]
+    return [
+        line.strip().replace("$(COMPARE_KEEP)", keep).replace("$$", "$")
+        for line in recipe.splitlines()
+    ]
+
+
+def test_compare_fits_in_120_columns(project: DvcProject) -> None:
+    """`make compare` shows every experiment's scores, one row each, in a 120-column terminal:
+    even where the terminal is wider nothing is cut (…) and no line is longer."""
+    commands = compare_commands()
+    assert len(commands) == 2 and commands[0].startswith("dvc exp show")
+    outputs = []
+    for command in commands:
+        result = subprocess.run(
+            command, shell=True, cwd=project.root, env={**project.env, "COLUMNS": "1000"},
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 0, describe(result)
+        lines = result.stdout.splitlines()
+        assert max(len(line.rstrip()) for line in lines) <= 120, result.stdout
+        assert "…" not in result.stdout, result.stdout
+        outputs.append(result.stdout)
+    table, models = outputs
+    assert "half-data" in table
+    for column in ("chosen", "val.cnn", "test.cnn", "val.lr", "test.mlp"):
+        assert column in table.split(), table
+    rows = [line.split()[0] for line in models.splitlines()[1:]]
+    assert rows == [f"metrics/models/{name}.json" for name in ("cnn", "lr", "mlp")], models
+
+
 def test_source_without_answer_key_reproduces(project: DvcProject) -> None:
     write_kaggle_csvs(project.root / "data" / "external", n_train=300, n_test=40)
     project.write_params(tiny_params({"fetch.source": "folder", "sample_fraction": 1}))
@@ -141,5 +179,5 @@ def test_source_without_answer_key_reproduces(project: DvcProject) -> None:
     assert (project.root / "data" / "raw" / "answers.csv").read_text() == "ImageId,Label\n"
     check_submission(project.root / "data" / "submission" / "submission.csv", 40)
     board = json.loads((project.root / "metrics" / "leaderboard.json").read_text())
-    assert set(board["leaderboard"]) == {"chosen"}
+    assert set(board) == {"chosen", "val"}  # no answer key: no test accuracy
     assert "up to date" in project.dvc("status").stdout
