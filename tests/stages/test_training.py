@@ -142,9 +142,28 @@ def keras_runs(tmp_path_factory: pytest.TempPathFactory, prepared: Path) -> dict
             folder = tmp_path_factory.mktemp(f"{name}-{steps_per_execution}")
             runner = StageRunner(folder)
             runner.params(**{f"train_{name}__steps_per_execution": steps_per_execution})
-            runner(f"train_{name}", *training_args(prepared, name, kind))
+            # as a user runs it: no log-level variable, progress lines on
+            result = runner(
+                f"train_{name}", *training_args(prepared, name, kind),
+                TF_CPP_MIN_LOG_LEVEL=None, DIGITS_QUIET=None,
+            )  # fmt: skip
+            (folder / "stdout.txt").write_text(result.stdout)
+            (folder / "stderr.txt").write_text(result.stderr)
             runs[name].append(folder)
     return runs
+
+
+@pytest.mark.parametrize("name", ["mlp", "cnn"])
+def test_keras_stage_prints_its_progress_and_nothing_else(keras_runs, name: str) -> None:
+    """TensorFlow's start-up notices (absl, oneDNN) do not reach the user's terminal."""
+    folder = keras_runs[name][0]
+    assert (folder / "stderr.txt").read_text() == ""
+    lines = (folder / "stdout.txt").read_text().splitlines()
+    epochs = TINY_PARAMS[f"train_{name}"]["epochs"]
+    assert [line.split()[1] for line in lines[:-1]] == [
+        f"{e}/{epochs}" for e in range(1, epochs + 1)
+    ]
+    assert lines[-1].startswith(f"{name}: val_accuracy ")
 
 
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
