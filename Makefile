@@ -2,9 +2,10 @@
 # Both create .venv from pyproject.toml when it is missing or older than pyproject.toml.
 
 PYTHON ?= python3
+TENSORFLOW ?= cpu  # cpu | gpu (NVIDIA, Linux): which TensorFlow build `setup` installs
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.installed-$(strip $(TENSORFLOW))
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
@@ -12,10 +13,13 @@ export DVC_NO_ANALYTICS := 1
 
 setup: $(STAMP)
 
+# the cpu and gpu builds install the same files: switching starts from a new venv
 $(STAMP): pyproject.toml
+	for other in $(VENV)/.installed-*; do test ! -e "$$other" || test "$$other" = $(STAMP) || rm -rf $(VENV); done
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,$(strip $(TENSORFLOW))]"
+	rm -f $(VENV)/.installed
 	touch $(STAMP)
 
 repro: $(STAMP)
