@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-from collections.abc import Iterable
 
 import numpy as np
 
@@ -69,7 +68,9 @@ def load_split_data(features: Path, split: Path) -> SplitData:
     )
 
 
-def save_timings(path: Path, fit_seconds: float, images: int, epoch_seconds: Iterable[float]) -> None:
+def save_timings(
+    path: Path, fit_seconds: float, images: int, epoch_seconds: Iterable[float]
+) -> None:
     """Write how long training took: kept out of the metrics (git-ignored), since it changes
     on every run while the results do not."""
     save_json(
