@@ -75,5 +75,6 @@ def main() -> None:
             log(f"submit: {name} scores {score:.4f} on the answer key")
     save_json(args.metrics, leaderboard)
 
+
 if __name__ == "__main__":
     run(main)
