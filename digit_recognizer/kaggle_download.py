@@ -11,15 +11,17 @@ from pathlib import Path
 
 from digit_recognizer.console import PipelineError
 
+CREDENTIAL_FILES = ("credentials.json", "access_token", "kaggle.json")  # in ~/.kaggle
+
 
 def kaggle_credentials_present() -> bool:
-    """True if any credential the kaggle package reads is set up."""
+    """True if any credential the kaggle package reads is set up: `kaggle auth login`'s
+    credentials.json, a token (variable or file), or the older kaggle.json / variables."""
     config = Path(os.environ.get("KAGGLE_CONFIG_DIR", Path.home() / ".kaggle"))
     return bool(
         os.environ.get("KAGGLE_API_TOKEN")
         or (os.environ.get("KAGGLE_USERNAME") and os.environ.get("KAGGLE_KEY"))
-        or (config / "access_token").is_file()
-        or (config / "kaggle.json").is_file()
+        or any((config / name).is_file() for name in CREDENTIAL_FILES)
     )
 
 
@@ -27,9 +29,9 @@ def download_competition(competition: str, folder: Path) -> Path:
     """Download the competition zip into `folder` with the kaggle package; return its path."""
     if not kaggle_credentials_present():
         raise PipelineError(
-            "source 'kaggle' needs Kaggle credentials: set KAGGLE_API_TOKEN or save your token "
-            "to ~/.kaggle/access_token (or kaggle.json); or download the files by hand and use "
-            "source 'folder'"
+            "source 'kaggle' needs Kaggle credentials: run `kaggle auth login`, or set "
+            "KAGGLE_API_TOKEN or save your token to ~/.kaggle/access_token (or kaggle.json); "
+            "or download the files by hand and use source 'folder'"
         )
     chatter = io.StringIO()  # `import kaggle` authenticates and prints on failure
     try:
@@ -69,6 +71,12 @@ def extract_competition_zip(archive: Path, folder: Path) -> tuple[Path, Path]:
     except zipfile.BadZipFile:
         raise PipelineError(f"{archive}: not a valid zip file") from None
     return found[0], found[1]
+
+
+def folder_answer_key(folder: Path) -> Path | None:
+    """`folder`/answers.csv (ImageId,Label for test.csv's rows) when the user has one."""
+    answers = folder / "answers.csv"
+    return answers if answers.exists() else None
 
 
 def folder_files(folder: Path, scratch: Path) -> tuple[Path, Path, Path | None]:

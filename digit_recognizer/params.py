@@ -13,6 +13,7 @@ no field (a misspelling) is refused. Errors are one line naming the key and what
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +34,12 @@ def param(check: Check, top_level: bool = False) -> Any:
     return dataclasses.field(metadata={"check": check, "top_level": top_level})
 
 
+def _expecting(allowed: str, check: Check) -> Check:
+    """`check`, labelled with what it allows (for errors and for `--help`)."""
+    check.allowed = allowed  # type: ignore[attr-defined]
+    return check
+
+
 def _bad(key: str, allowed: str, value: Any) -> PipelineError:
     return PipelineError(f"{PARAMS_FILE}: {key} must be {allowed}, got {value!r}")
 
@@ -44,26 +51,30 @@ def _is_number(value: Any) -> bool:
 def integer(minimum: int = 0) -> Check:
     """An int >= minimum (booleans refused)."""
 
+    allowed = f"an integer >= {minimum}"
+
     def check(key: str, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise _bad(key, f"an integer >= {minimum}", value)
+            raise _bad(key, allowed, value)
         return value
 
-    return check
+    return _expecting(allowed, check)
 
 
 def number(low: float, high: float, low_open: bool = False, high_open: bool = False) -> Check:
     """A float between low and high (ends excluded when *_open); DVC's `-S key=1` ints are cast."""
 
+    interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+    allowed = f"a number in {interval}"
+
     def check(key: str, value: Any) -> float:
         ok = _is_number(value) and (value > low if low_open else value >= low)
         ok = ok and (value < high if high_open else value <= high)
         if not ok:
-            interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-            raise _bad(key, f"a number in {interval}", value)
+            raise _bad(key, allowed, value)
         return float(value)
 
-    return check
+    return _expecting(allowed, check)
 
 
 def positive() -> Check:
@@ -74,7 +85,7 @@ def positive() -> Check:
             raise _bad(key, "a number > 0", value)
         return float(value)
 
-    return check
+    return _expecting("a number > 0", check)
 
 
 def boolean(key: str, value: Any) -> bool:
@@ -84,19 +95,26 @@ def boolean(key: str, value: Any) -> bool:
     return value
 
 
+boolean.allowed = "true or false"  # type: ignore[attr-defined]
+
+
 def choice(*options: Any) -> Check:
     """One of the given values."""
 
+    allowed = "one of " + ", ".join(map(str, options))
+
     def check(key: str, value: Any) -> Any:
         if value not in options or isinstance(value, bool) != isinstance(options[0], bool):
-            raise _bad(key, "one of " + ", ".join(map(str, options)), value)
+            raise _bad(key, allowed, value)
         return value
 
-    return check
+    return _expecting(allowed, check)
 
 
 def int_list(minimum: int = 1, min_length: int = 1) -> Check:
     """A list of at least min_length ints, each >= minimum; returned as a tuple."""
+
+    allowed = f"a list of at least {min_length} integers >= {minimum}"
 
     def check(key: str, value: Any) -> tuple[int, ...]:
         if (
@@ -104,10 +122,10 @@ def int_list(minimum: int = 1, min_length: int = 1) -> Check:
             or len(value) < min_length
             or any(isinstance(v, bool) or not isinstance(v, int) or v < minimum for v in value)
         ):
-            raise _bad(key, f"a list of at least {min_length} integers >= {minimum}", value)
+            raise _bad(key, allowed, value)
         return tuple(value)
 
-    return check
+    return _expecting(allowed, check)
 
 
 def optional(inner: Check) -> Check:
@@ -116,7 +134,7 @@ def optional(inner: Check) -> Check:
     def check(key: str, value: Any) -> Any:
         return None if value is None else inner(key, value)
 
-    return check
+    return _expecting(f"null or {inner.allowed}", check)  # type: ignore[attr-defined]
 
 
 def text(key: str, value: Any) -> str:
@@ -124,6 +142,27 @@ def text(key: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise _bad(key, "a non-empty string", value)
     return value
+
+
+text.allowed = "a non-empty string"  # type: ignore[attr-defined]
+
+
+def stage_parser(description: str, section_type: type, section: str) -> argparse.ArgumentParser:
+    """A stage's argument parser whose `--help` ends with the params it reads."""
+    return argparse.ArgumentParser(
+        description=description,
+        epilog=params_help(section_type, section),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def params_help(section_type: type, section: str) -> str:
+    """The params a stage reads, one line each with what is allowed: for its `--help`."""
+    lines = [f"params ({PARAMS_FILE}, section {section}; dvc exp run -S KEY=VALUE):"]
+    for field in dataclasses.fields(section_type):
+        key = field.name if field.metadata["top_level"] else f"{section}.{field.name}"
+        lines.append(f"  {key:<32} {field.metadata['check'].allowed}")
+    return "\n".join(lines)
 
 
 def load_params_file(path: Path = PARAMS_FILE) -> dict[str, Any]:

@@ -43,10 +43,15 @@ def write_submission(path: Path, frame: pd.DataFrame, test_rows: int) -> None:
 
 
 def check_answers(path: Path, test_rows: int) -> int:
-    """Check an answer key (ImageId,Label for every test row); return its row count."""
-    answers = pd.read_csv(path)
-    if list(answers.columns) != SUBMISSION_HEADER or len(answers) != test_rows:
-        raise PipelineError(f"{path}: expected header ImageId,Label and {test_rows} rows")
+    """Check an answer key as Kaggle checks a submission (header ImageId,Label, one integer
+    row per test image, ImageId 1..N, labels 0..9); return its row count."""
+    try:
+        answers = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+        raise PipelineError(f"{path}: not a CSV with the header ImageId,Label") from None
+    if not all(pd.api.types.is_integer_dtype(dtype) for dtype in answers.dtypes):
+        raise PipelineError(f"{path}: ImageId and Label must be integers")
+    check_submission(answers, test_rows, path)
     return len(answers)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from digit_recognizer.files import load_array, save_json
+from digit_recognizer.params import stage_parser
 
 
 @dataclass(frozen=True)
@@ -25,9 +25,12 @@ class TrainingPaths:
     history: Path | None
 
 
-def parse_training_paths(description: str, history: bool = True) -> TrainingPaths:
-    """Read a training stage's command line; `--history` (per-epoch CSV) when it has epochs."""
-    parser = argparse.ArgumentParser(description=description)
+def parse_training_paths(
+    description: str, params_type: type, section: str, history: bool = True
+) -> TrainingPaths:
+    """Read a training stage's command line; `--history` (per-epoch CSV) when it has epochs.
+    `--help` lists the params of `section` (read as `params_type`)."""
+    parser = stage_parser(description, params_type, section)
     parser.add_argument("--features", type=Path, required=True, help="features folder")
     parser.add_argument("--split", type=Path, required=True, help="folder with y_train/y_val")
     parser.add_argument("--model", type=Path, required=True, help="model file to write")

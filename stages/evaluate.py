@@ -7,7 +7,6 @@ digits, each model's most confident mistakes, and the MLP/CNN learning curves si
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from digit_recognizer.console import PipelineError, log, run
 from digit_recognizer.files import atomic_paths, load_array, save_csv, save_json
 from digit_recognizer.metrics import accuracy_and_loss
 from digit_recognizer.mnist import IMAGE_SIDE, N_CLASSES
-from digit_recognizer.params import integer, param, read_params
+from digit_recognizer.params import integer, param, read_params, stage_parser
 from digit_recognizer.predictions import MODEL_NAMES, load_predictions
 
 
@@ -107,7 +106,7 @@ def learning_curves(histories: dict[str, pd.DataFrame]) -> Figure:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = stage_parser(__doc__.splitlines()[0], EvaluateParams, "evaluate")
     parser.add_argument("--split", type=Path, required=True, help="folder with y_val")
     parser.add_argument("--features", type=Path, required=True, help="flat features folder")
     parser.add_argument("--predictions", type=Path, required=True, help="folder of NAME.npz")

@@ -5,13 +5,13 @@ Sources (params.yaml `fetch.source`):
   kaggle_scale  Kaggle-sized files (42,000 + 28,000 rows by default; offline): the bundled
                 digits with random small shifts and rotations, with an answer key
   kaggle        the competition files through the official `kaggle` package (credentials, network)
-  folder        train.csv + test.csv (or the competition's zip) that you downloaded by hand
+  folder        train.csv + test.csv (or the competition's zip) that you downloaded by hand,
+                and answers.csv (ImageId,Label) if you know the test labels
 Whatever the source, the files are validated before anything in the output folder is replaced.
 """
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -25,9 +25,10 @@ from digit_recognizer.kaggle_csv import read_digits_csv
 from digit_recognizer.kaggle_download import (
     download_competition,
     extract_competition_zip,
+    folder_answer_key,
     folder_files,
 )
-from digit_recognizer.params import choice, integer, param, read_params, text
+from digit_recognizer.params import choice, integer, param, read_params, stage_parser, text
 from digit_recognizer.submission import SUBMISSION_HEADER, check_answers
 from digit_recognizer.synthetic import write_kaggle_scale
 
@@ -70,7 +71,8 @@ def kaggle(params: FetchParams, folder: Path, scratch: Path) -> RawFiles:
 
 def from_folder(params: FetchParams, folder: Path, scratch: Path) -> RawFiles:
     train, test, archive = folder_files(folder, scratch)
-    return RawFiles(train, test, origin=str(archive) if archive else None)
+    answers = folder_answer_key(folder)  # optional: a labelled test set gets a leaderboard
+    return RawFiles(train, test, answers, origin=str(archive) if archive else None)
 
 
 SOURCES: dict[str, Callable[[FetchParams, Path, Path], RawFiles]] = {
@@ -92,7 +94,7 @@ class FetchParams:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = stage_parser(__doc__.splitlines()[0], FetchParams, "fetch")
     parser.add_argument("--folder", type=Path, required=True, help="folder for source 'folder'")
     parser.add_argument("--out", type=Path, required=True, help="output folder (data/raw)")
     parser.add_argument("--metrics", type=Path, required=True, help="metrics JSON to write")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from digit_recognizer.console import PipelineError, log, run
 from digit_recognizer.files import save_arrays, save_json
 from digit_recognizer.kaggle_csv import read_checked_pixels
 from digit_recognizer.metrics import class_counts
-from digit_recognizer.params import integer, number, param, read_params
+from digit_recognizer.params import integer, number, param, read_params, stage_parser
 
 
 @dataclass(frozen=True)
@@ -22,7 +21,7 @@ class SampleParams:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = stage_parser(__doc__, SampleParams, "sample")
     parser.add_argument("--train", type=Path, required=True, help="Kaggle train.csv")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--metrics", type=Path, required=True, help="metrics JSON to write")

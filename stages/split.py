@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from sklearn.model_selection import train_test_split
 from digit_recognizer.console import PipelineError, log, run
 from digit_recognizer.files import load_array, save_arrays, save_json
 from digit_recognizer.metrics import class_counts
-from digit_recognizer.params import boolean, integer, number, param, read_params
+from digit_recognizer.params import boolean, integer, number, param, read_params, stage_parser
 
 
 @dataclass(frozen=True)
@@ -22,7 +21,7 @@ class SplitParams:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = stage_parser(__doc__, SplitParams, "split")
     parser.add_argument("--sample", type=Path, required=True, help="folder written by sample")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--metrics", type=Path, required=True, help="metrics JSON to write")

@@ -9,7 +9,6 @@ test set (`test`), as Kaggle would score it.
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from digit_recognizer.console import log, run
 from digit_recognizer.files import load_array, save_json
 from digit_recognizer.kaggle_csv import count_data_rows
 from digit_recognizer.metrics import accuracy_and_loss
-from digit_recognizer.params import choice, param, read_params
+from digit_recognizer.params import choice, param, read_params, stage_parser
 from digit_recognizer.predictions import MODEL_NAMES, load_predictions
 from digit_recognizer.submission import (
     check_submission,
@@ -35,7 +34,7 @@ class SubmitParams:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = stage_parser(__doc__.splitlines()[0], SubmitParams, "submit")
     parser.add_argument("--predictions", type=Path, required=True, help="folder of NAME.npz")
     parser.add_argument("--split", type=Path, required=True, help="folder with y_val")
     parser.add_argument("--test", type=Path, required=True, help="Kaggle test.csv")

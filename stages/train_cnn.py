@@ -51,7 +51,7 @@ def build_model(keras: Any, params: CnnParams) -> Any:
 
 
 def main() -> None:
-    paths = parse_training_paths(__doc__)
+    paths = parse_training_paths(__doc__, CnnParams, "train_cnn")
     params = read_params(CnnParams, "train_cnn")
     data = load_split_data(paths.features, paths.split)
 

@@ -40,7 +40,7 @@ def class_probabilities(model: LogisticRegression, x: np.ndarray) -> np.ndarray:
 
 
 def main() -> None:
-    paths = parse_training_paths(__doc__.splitlines()[0], history=False)
+    paths = parse_training_paths(__doc__.splitlines()[0], LrParams, "train_lr", history=False)
     params = read_params(LrParams, "train_lr")
     data = load_split_data(paths.features, paths.split)
 

@@ -35,7 +35,7 @@ def build_model(keras: Any, params: MlpParams) -> Any:
 
 
 def main() -> None:
-    paths = parse_training_paths(__doc__)
+    paths = parse_training_paths(__doc__, MlpParams, "train_mlp")
     params = read_params(MlpParams, "train_mlp")
     data = load_split_data(paths.features, paths.split)
 

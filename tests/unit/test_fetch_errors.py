@@ -7,6 +7,7 @@ through the real command line in tests/stages/test_fetch.py.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from stage_runs import InProcessRunner, in_process_runner, stage_error, tiny_par
 from digit_recognizer.console import PipelineError
 from digit_recognizer.dvc_project import write_params
 from digit_recognizer.kaggle_csv import read_digits_csv
-from digit_recognizer.kaggle_download import extract_competition_zip
+from digit_recognizer.kaggle_download import extract_competition_zip, kaggle_credentials_present
 
 
 @pytest.mark.parametrize("test_size", [5, 4995])
@@ -173,3 +174,58 @@ def test_one_field_too_many_on_the_first_data_line_names_that_line(
     train.write_text(edit_line(train.read_text(), 2, lambda cells: [*cells, "0"]))
     message = stage_error(fetch(folder_call), "fetch")
     assert "line 2" in message, message
+
+
+# --------------------------------------------------------------------------- answer key
+
+
+def answer_key(labels: list[object], ids: list[int] | None = None) -> str:
+    ids = list(range(1, len(labels) + 1)) if ids is None else ids
+    return "ImageId,Label\n" + "".join(
+        f"{i},{label}\n" for i, label in zip(ids, labels, strict=True)
+    )
+
+
+def test_folder_source_takes_an_answer_key(folder_call: InProcessRunner, digits) -> None:
+    """A labelled test set in the folder (answers.csv) is copied: submit scores against it."""
+    write_kaggle_csvs(folder_call.cwd / "ext", n_train=50, n_test=10)
+    key = folder_call.cwd / "ext" / "answers.csv"
+    key.write_text(answer_key([3] * 10))
+    result = fetch(folder_call)
+    assert result.returncode == 0, result.stderr
+    assert (folder_call.cwd / "raw" / "answers.csv").read_bytes() == key.read_bytes()
+    assert '"answer_key_rows": 10' in (folder_call.cwd / "metrics" / "fetch.json").read_text()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (answer_key([3] * 9), "ext/answers.csv: 9 rows, expected one per test image (10)"),
+        (answer_key([3] * 9 + [42]), "ext/answers.csv: row 10 (ImageId 10): Label 42, expected"),
+        (answer_key([3] * 9 + ["x"]), "ext/answers.csv: ImageId and Label must be integers"),
+        (answer_key([3] * 10, ids=list(range(10))), "ext/answers.csv: ImageId must run 1..10"),
+        ("Id,Digit\n1,3\n", "ext/answers.csv: header must be ImageId,Label"),
+        ("", "ext/answers.csv: not a CSV with the header ImageId,Label"),
+    ],
+    ids=["short", "label-42", "letter", "ids-from-0", "header", "empty"],
+)
+def test_bad_answer_key_is_refused(
+    folder_call: InProcessRunner, content: str, expected: str
+) -> None:
+    write_kaggle_csvs(folder_call.cwd / "ext", n_train=50, n_test=10)
+    (folder_call.cwd / "ext" / "answers.csv").write_text(content)
+    message = stage_error(fetch(folder_call), "fetch")
+    assert message.startswith(expected), message
+    assert not (folder_call.cwd / "raw").exists()
+
+
+def test_credentials_json_of_kaggle_auth_login_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kaggle auth login` stores its login in ~/.kaggle/credentials.json."""
+    for key in [k for k in os.environ if k.startswith("KAGGLE_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("KAGGLE_CONFIG_DIR", str(tmp_path))
+    assert not kaggle_credentials_present()
+    (tmp_path / "credentials.json").write_text("{}")
+    assert kaggle_credentials_present()

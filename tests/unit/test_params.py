@@ -6,6 +6,7 @@ Each stage's `main` is called in-process through the same `run` wrapper a comman
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -140,3 +141,15 @@ def test_real_params_yaml_passes_the_params_check(call_stage: InProcessRunner, s
     message = stage_error(call_stage(stage, *STAGE_ARGS[stage]), stage)
     assert not message.startswith("params.yaml"), message
     assert "not found" in message, message
+
+
+@pytest.mark.parametrize("stage", SECTIONED)
+def test_help_lists_the_params_the_stage_reads(call_stage: InProcessRunner, stage: str) -> None:
+    """`python -m stages.NAME --help` ends with every key of its section and what it allows."""
+    result = call_stage(stage, "--help")
+    assert result.returncode == 0, result.stderr
+    listed = result.stdout.split("params (params.yaml")[1]
+    keys = [f"{stage}.{key}" for key in REAL_PARAMS[stage]]
+    keys += [key for key in DVC_YAML["stages"][stage]["params"] if "." not in key and key != stage]
+    for key in keys:
+        assert re.search(rf"^  {re.escape(key)} +\S", listed, re.MULTILINE), (key, listed)
