@@ -9,9 +9,9 @@ STAMP := $(VENV)/.installed-$(strip $(TENSORFLOW))
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: setup repro compare test test-fast lint bench clean-venv
+.PHONY: setup repro compare chromium test test-fast lint bench clean-venv
 
-setup: $(STAMP)
+setup: $(STAMP) $(PLOTS_TEMPLATE)
 
 # the cpu and gpu builds install the same files: switching starts from a new venv
 $(STAMP): pyproject.toml
@@ -22,7 +22,17 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed
 	touch $(STAMP)
 
-repro: $(STAMP)
+# the page template `dvc plots show` uses (.dvc/config): charts drawn with no network
+PLOTS_TEMPLATE := .dvc/plots/offline.html
+$(PLOTS_TEMPLATE): $(STAMP)
+	python -m digit_recognizer.plots_page $@
+
+# the end-to-end tests open `dvc plots show`'s page in a headless Chromium
+CHROMIUM := $(shell command -v chromium || command -v chromium-browser)
+chromium:
+	test -n "$(CHROMIUM)" || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+repro: $(STAMP) $(PLOTS_TEMPLATE)
 	dvc repro
 
 # experiments side by side in under 120 columns: the chosen model, accuracies on the validation
@@ -32,7 +42,7 @@ compare: $(STAMP)
 	dvc exp show --no-pager --drop '.*' --keep '$(COMPARE_KEEP)'
 	dvc metrics show metrics/models
 
-test: $(STAMP)
+test: $(STAMP) $(PLOTS_TEMPLATE) chromium
 	python -m pytest
 
 test-fast: $(STAMP)

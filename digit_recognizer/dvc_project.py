@@ -24,6 +24,8 @@ CONFIG_FILES = (
     "pyproject.toml",
     ".dvc/config",
     ".dvc/.gitignore",
+    ".dvc/plots/series.json",
+    ".dvc/plots/offline.html",  # written by `make setup`
     ".dvcignore",
     ".gitignore",
     "data/external/README.md",
