@@ -38,7 +38,7 @@ repro: $(STAMP) $(PLOTS_TEMPLATE)
 # experiments side by side in under 120 columns: the chosen model, accuracies on the validation
 # split (val.*) and on the answer key (test.*); COMPARE_KEEP is a regex of columns to keep
 COMPARE_KEEP := ^Experiment$$|^Created$$|^chosen$$|^val\.|^test\.
-compare: $(STAMP)
+compare:  # needs the venv set up (make setup)
 	dvc exp show --no-pager --drop '.*' --keep '$(COMPARE_KEEP)'
 	dvc metrics show metrics/models
 

@@ -19,6 +19,7 @@ import yaml
 
 CODE_FOLDERS = ("stages", "digit_recognizer")
 CONFIG_FILES = (
+    "Makefile",
     "dvc.yaml",
     "params.yaml",
     "pyproject.toml",

@@ -1,0 +1,76 @@
+"""The README's walkthrough, run as written, in order, in a fresh clone (tiny params).
+
+A project copy runs the pipeline and commits its results, as this repository does; a fresh
+`git clone` of it then runs `dvc repro` (what `make repro` runs), which must reproduce the
+committed results byte for byte (git stays clean), and then every shell block of the README
+marked `<!-- walkthrough -->`: branch, commit, `dvc metrics diff main`, `git checkout main &&
+dvc checkout`, experiments, the queue. It ends with git clean and DVC up to date.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+from dvc_runs import DvcProject, make_dvc_project
+from stage_runs import PROJECT, describe
+
+pytestmark = pytest.mark.e2e
+
+MARKER = re.compile(r"<!-- walkthrough[^>]*-->\s*```bash\n(.*?)```", re.DOTALL)
+
+
+def walkthrough_blocks() -> list[str]:
+    return MARKER.findall((PROJECT / "README.md").read_text())
+
+
+def test_the_readme_marks_its_walkthrough() -> None:
+    blocks = walkthrough_blocks()
+    assert len(blocks) >= 3
+    text = "\n".join(blocks)
+    for command in (
+        "git checkout -b",
+        "dvc metrics diff main",
+        "git checkout main && dvc checkout",
+    ):
+        assert command in text
+
+
+def test_walkthrough_in_a_fresh_clone(tmp_path_factory: pytest.TempPathFactory) -> None:
+    origin = make_dvc_project(tmp_path_factory.mktemp("origin") / "project")
+    origin.dvc("repro")
+    origin.git("add", "-A")
+    origin.git("commit", "-q", "-m", "pipeline results")
+
+    clone_root = tmp_path_factory.mktemp("clone") / "project"
+    origin.run("git", "clone", "-q", str(origin.root), str(clone_root))
+    clone = DvcProject(clone_root, clone_root.parent / "site-cache")
+    clone.git("config", "user.name", "README reader")
+    clone.git("config", "user.email", "reader@localhost")
+    (clone_root / ".dvc" / "plots").mkdir(exist_ok=True)  # the page template: git-ignored,
+    (clone_root / ".dvc" / "plots" / "offline.html").write_bytes(  # written by make setup
+        (origin.root / ".dvc" / "plots" / "offline.html").read_bytes()
+    )
+
+    clone.dvc("repro")  # make repro
+    assert clone.git("status", "--porcelain").stdout == "", "the fresh clone's repro differs"
+
+    for number, block in enumerate(walkthrough_blocks(), start=1):
+        result = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", block],
+            cwd=clone_root,
+            env=clone.env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert result.returncode == 0, f"README walkthrough block {number}\n{describe(result)}"
+
+    assert clone.git("rev-parse", "--abbrev-ref", "HEAD").stdout.strip() == "main"
+    assert clone.git("status", "--porcelain").stdout == ""
+    assert "up to date" in clone.dvc("status").stdout
+    shown = clone.dvc("exp", "show", "--csv").stdout
+    for name in ("full-data", "relu", "dropout-0.3"):
+        assert name in shown
+    assert "full-data" in clone.git("branch", "--list").stdout
