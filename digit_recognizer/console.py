@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
 QUIET_VARIABLE = "DIGITS_QUIET"  # set to 1 to silence progress lines (errors still print)
+VERBOSE_VARIABLE = "DIGITS_VERBOSE"  # set to 1 for the full traceback of an error
 
 
 class PipelineError(Exception):
@@ -15,13 +18,33 @@ class PipelineError(Exception):
 
 
 def run(main: Callable[[], None]) -> None:
-    """Run a stage's `main()`; a PipelineError becomes `STAGE: error: ...` and exit code 1."""
+    """Run a stage's `main()`; a problem the user can fix ends it with one line on stderr,
+    `STAGE: error: ...`, and exit code 1 (the traceback too with DIGITS_VERBOSE=1).
+
+    Such problems are PipelineError and the operating system's errors (a missing file, a
+    folder where a file was expected, no space left, a read-only disk...). SIGTERM stops the
+    stage as Ctrl-C does, so that its temporary files are removed on the way out.
+    """
+    signal.signal(signal.SIGTERM, _stop)
     try:
         main()
-    except PipelineError as err:
-        stage = Path(sys.argv[0]).stem
-        print(f"{stage}: error: {err}", file=sys.stderr)
+    except (PipelineError, OSError) as err:
+        if os.environ.get(VERBOSE_VARIABLE) == "1":
+            raise
+        print(f"{Path(sys.argv[0]).stem}: error: {_one_line(err)}", file=sys.stderr)
         sys.exit(1)
+
+
+def _one_line(err: Exception) -> str:
+    """The message of an error, on one line; an OSError names its file."""
+    if isinstance(err, OSError) and err.strerror:
+        where = f"{err.filename}: " if err.filename else ""
+        return f"{where}{err.strerror} [errno {err.errno}]"
+    return " ".join(str(err).split())
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
 
 
 def log(message: str) -> None:

@@ -58,9 +58,14 @@ def zip_member(name: str) -> zipfile.ZipInfo:
 
 
 def save_json(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON atomically, pretty enough to diff in git."""
+    """Write strict JSON atomically, pretty enough to diff in git; NaN or infinity is refused
+    (JSON has neither)."""
+    try:
+        text = json.dumps(data, indent=2, allow_nan=False)
+    except ValueError:
+        raise PipelineError(f"{path}: a value to write is not a finite number: {data}") from None
     with atomic_paths(path) as (tmp,):
-        tmp.write_text(json.dumps(data, indent=2) + "\n")
+        tmp.write_text(text + "\n")
 
 
 def save_csv(path: Path, frame: pd.DataFrame) -> None:

@@ -15,6 +15,7 @@ from digit_recognizer.console import PipelineError
 from digit_recognizer.mnist import PIXEL_COLUMNS, TRAIN_HEADER
 
 CHUNK_ROWS = 4096  # rows written at a time by write_digits (bounds memory)
+ENCODING = "utf-8-sig"  # UTF-8, with or without the byte-order mark Excel writes
 
 
 def read_digits_csv(
@@ -29,19 +30,28 @@ def read_digits_csv(
     name = shown_as or str(path)
     expected = TRAIN_HEADER if labelled else PIXEL_COLUMNS
     try:
-        with open(path, newline="") as handle:
+        with open(path, newline="", encoding=ENCODING) as handle:
             header = handle.readline().strip().split(",")
     except FileNotFoundError:
         raise PipelineError(f"{name}: file not found") from None
+    except IsADirectoryError:
+        raise PipelineError(f"{name}: a folder, expected a CSV file") from None
     except UnicodeDecodeError:
         raise PipelineError(f"{name}: not a text CSV file") from None
+    if header == [""]:
+        raise PipelineError(f"{name}: empty file (expected the header {_header_shape(labelled)})")
     if header != expected:
         raise PipelineError(f"{name}: line 1: {_header_problem(header, labelled)}")
     _check_field_counts(path, len(expected), name)
-    try:
-        frame = pd.read_csv(path, index_col=False, low_memory=False)
+    try:  # a literal "NaN" stays text (reported as such); only empty cells are missing
+        frame = pd.read_csv(
+            path, index_col=False, low_memory=False, encoding=ENCODING,
+            keep_default_na=False, na_values=[""],
+        )  # fmt: skip
     except pd.errors.ParserError as err:
         raise PipelineError(f"{name}: {str(err).strip().rstrip('.')}") from None
+    except UnicodeDecodeError as err:
+        raise PipelineError(f"{name}: not UTF-8 text (byte {err.start} of a data line)") from None
     if len(frame) == 0:
         raise PipelineError(f"{name}: no data rows after the header (expected at least one)")
     if not all(pd.api.types.is_integer_dtype(t) for t in frame.dtypes) or _out_of_range(frame):
@@ -57,16 +67,16 @@ def read_checked_pixels(path: Path, labelled: bool) -> tuple[np.ndarray | None, 
     """Fast read of a CSV that `fetch` already validated: uint8 (labels or None, pixels)."""
     if not path.exists():
         raise PipelineError(f"{path}: not found (run the fetch stage first: dvc repro fetch)")
-    values = pd.read_csv(path, dtype=np.uint8, index_col=False).to_numpy()
+    values = pd.read_csv(path, dtype=np.uint8, index_col=False, encoding=ENCODING).to_numpy()
     return _labels_and_pixels(values, labelled)
 
 
 def count_data_rows(path: Path) -> int:
-    """Data rows of a CSV (lines after the header)."""
+    """Data rows of a CSV: the non-blank lines after the header, as pandas and Kaggle count."""
     if not path.exists():
         raise PipelineError(f"{path}: not found (run the fetch stage first: dvc repro fetch)")
     with open(path, "rb") as handle:
-        return sum(1 for _ in handle) - 1
+        return sum(1 for line in handle if line.strip()) - 1
 
 
 def write_digits(path: Path, header: list[str], values: np.ndarray) -> None:
@@ -144,10 +154,14 @@ def _first_bad_cell(frame: pd.DataFrame, high: dict[str, int]) -> tuple[int, str
     return first
 
 
+def _header_shape(labelled: bool) -> str:
+    return "label,pixel0,...,pixel783" if labelled else "pixel0,...,pixel783 (no label column)"
+
+
 def _header_problem(header: list[str], labelled: bool) -> str:
     """Describe how a header differs from the Kaggle one."""
     expected = TRAIN_HEADER if labelled else PIXEL_COLUMNS
-    shape = "label,pixel0,...,pixel783" if labelled else "pixel0,...,pixel783 (no label column)"
+    shape = _header_shape(labelled)
     if not labelled and "label" in header:
         return f"test file must not have a label column (expected header {shape})"
     missing = [column for column in expected if column not in header]

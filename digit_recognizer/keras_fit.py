@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from digit_recognizer.console import log
-from digit_recognizer.params import boolean, integer, param, positive
+from digit_recognizer.params import boolean, integer, param, positive, random_seed
 from digit_recognizer.training import SplitData
 
 ACTIVATIONS = (
@@ -34,7 +34,7 @@ HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "sec
 class KerasFitParams:
     """Params every Keras training stage reads; a stage's own params type extends it."""
 
-    seed: int = param(integer(0))
+    seed: int = param(random_seed())
     epochs: int = param(integer(1))
     batch_size: int = param(integer(1))
     learning_rate: float = param(positive())

@@ -3,7 +3,7 @@
     @dataclass(frozen=True)
     class SplitParams:
         validation_fraction: float = param(number(0.0, 1.0, low_open=True, high_open=True))
-        seed: int = param(integer(0))
+        seed: int = param(random_seed())
 
     params = read_params(SplitParams, "split")
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,6 +25,7 @@ import yaml
 from digit_recognizer.console import PipelineError
 
 PARAMS_FILE = Path("params.yaml")
+SEED_MAX = 2**32 - 1
 
 Check = Callable[[str, Any], Any]
 Section = TypeVar("Section")
@@ -48,17 +50,23 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def integer(minimum: int = 0) -> Check:
-    """An int >= minimum (booleans refused)."""
-
-    allowed = f"an integer >= {minimum}"
+def integer(minimum: int = 0, maximum: int | None = None) -> Check:
+    """An int >= minimum (and <= maximum, if given; booleans refused)."""
+    allowed = f"an integer >= {minimum}" if maximum is None else f"an integer {minimum}..{maximum}"
 
     def check(key: str, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise _bad(key, allowed, value)
+        if maximum is not None and value > maximum:
+            raise _bad(key, allowed, value)
         return value
 
     return _expecting(allowed, check)
+
+
+def random_seed() -> Check:
+    """A random seed, within what NumPy, scikit-learn and Keras all take (32 bits)."""
+    return integer(0, SEED_MAX)
 
 
 def number(low: float, high: float, low_open: bool = False, high_open: bool = False) -> Check:
@@ -81,11 +89,11 @@ def positive() -> Check:
     """A float > 0."""
 
     def check(key: str, value: Any) -> float:
-        if not _is_number(value) or value <= 0:
-            raise _bad(key, "a number > 0", value)
+        if not _is_number(value) or not math.isfinite(value) or value <= 0:
+            raise _bad(key, "a finite number > 0", value)
         return float(value)
 
-    return _expecting("a number > 0", check)
+    return _expecting("a finite number > 0", check)
 
 
 def boolean(key: str, value: Any) -> bool:

@@ -9,6 +9,7 @@ import numpy as np
 
 from digit_recognizer.console import PipelineError
 from digit_recognizer.files import atomic_paths, zip_member
+from digit_recognizer.mnist import N_CLASSES
 
 MODEL_NAMES = ("lr", "mlp", "cnn")
 
@@ -26,8 +27,23 @@ def save_predictions(path: Path, val_proba: np.ndarray, test_proba: np.ndarray) 
 
 
 def load_predictions(path: Path) -> dict[str, np.ndarray]:
-    """Load what `save_predictions` wrote: {"val": (N, 10), "test": (M, 10)}."""
+    """Load what `save_predictions` wrote, checked: {"val": (N, 10), "test": (M, 10)}, each
+    row finite probabilities summing to 1."""
     if not path.exists():
         raise PipelineError(f"{path}: not found (run the training stages first: dvc repro)")
-    with np.load(path) as data:
-        return {"val": data["val"], "test": data["test"]}
+    rerun = "(a stale or edited file? dvc repro --force the stage that writes it)"
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {part: data[part] for part in ("val", "test")}
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
+        raise PipelineError(f"{path}: not a predictions file with val and test {rerun}") from None
+    for part, proba in arrays.items():
+        if proba.ndim != 2 or proba.shape[1] != N_CLASSES:
+            raise PipelineError(f"{path}: {part} has shape {proba.shape}, expected (rows, 10)")
+        bad = ~np.isfinite(proba).all(axis=1) | (np.abs(proba.sum(axis=1) - 1) > 1e-3)
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise PipelineError(
+                f"{path}: {part} row {row + 1} is not probabilities summing to 1 {rerun}"
+            )
+    return arrays

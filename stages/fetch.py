@@ -28,7 +28,15 @@ from digit_recognizer.kaggle_download import (
     folder_answer_key,
     folder_files,
 )
-from digit_recognizer.params import choice, integer, param, read_params, stage_parser, text
+from digit_recognizer.params import (
+    choice,
+    integer,
+    param,
+    random_seed,
+    read_params,
+    stage_parser,
+    text,
+)
 from digit_recognizer.submission import SUBMISSION_HEADER, check_answers
 from digit_recognizer.synthetic import write_kaggle_scale
 
@@ -87,7 +95,7 @@ SOURCES: dict[str, Callable[[FetchParams, Path, Path], RawFiles]] = {
 class FetchParams:
     source: str = param(choice(*SOURCES))
     test_size: int = param(integer(1))  # bundled, kaggle_scale: digits held out for test.csv
-    seed: int = param(integer(0))  # bundled, kaggle_scale
+    seed: int = param(random_seed())  # bundled, kaggle_scale
     competition: str = param(text)  # kaggle
     scale_train_rows: int = param(integer(1))  # kaggle_scale
     scale_test_rows: int = param(integer(1))  # kaggle_scale

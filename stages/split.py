@@ -10,13 +10,20 @@ from sklearn.model_selection import train_test_split
 from digit_recognizer.console import PipelineError, log, run
 from digit_recognizer.files import load_array, save_arrays, save_json
 from digit_recognizer.metrics import class_counts
-from digit_recognizer.params import boolean, integer, number, param, read_params, stage_parser
+from digit_recognizer.params import (
+    boolean,
+    number,
+    param,
+    random_seed,
+    read_params,
+    stage_parser,
+)
 
 
 @dataclass(frozen=True)
 class SplitParams:
     validation_fraction: float = param(number(0.0, 1.0, low_open=True, high_open=True))
-    seed: int = param(integer(0))
+    seed: int = param(random_seed())
     stratify: bool = param(boolean)
 
 

@@ -119,7 +119,11 @@ MORE_BAD_INPUTS: dict[str, tuple[str, Callable[[str], str], str]] = {
         lambda t: t.replace("pixel1,pixel2,", "pixel2,pixel1,", 1),
         "ext/train.csv: line 1: column 3 is 'pixel2', expected 'pixel1'",
     ),
-    "empty-file": ("train.csv", lambda t: "", "ext/train.csv: line 1: missing column label"),
+    "empty-file": (
+        "train.csv",
+        lambda t: "",
+        "ext/train.csv: empty file (expected the header label,pixel0,...,pixel783)",
+    ),
 }
 
 
