@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -32,13 +34,17 @@ def atomic_paths(*paths: Path) -> Iterator[list[Path]]:
     """Yield temporary paths beside `paths`; all are moved into place only if the block succeeds.
 
     Nothing a failed stage half-wrote ever replaces a good output. The temporary names keep
-    the final suffix (np.save and Keras look at it).
+    the final suffix (np.save and Keras look at it). Temporaries that a killed run (SIGKILL)
+    could not remove are removed by the next write of the same output.
     """
     temps = []
     try:
         for path in paths:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+            remove_leftovers(path)
+            fd, tmp = tempfile.mkstemp(
+                dir=path.parent, prefix=temporary_prefix(path), suffix=path.suffix
+            )
             os.close(fd)
             os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs get the usual mode
             temps.append(Path(tmp))
@@ -48,6 +54,20 @@ def atomic_paths(*paths: Path) -> Iterator[list[Path]]:
     finally:
         for tmp in temps:
             tmp.unlink(missing_ok=True)
+
+
+def temporary_prefix(path: Path) -> str:
+    """The name prefix of every temporary file or folder made while writing `path`."""
+    return f".{path.stem}."
+
+
+def remove_leftovers(path: Path) -> None:
+    """Remove the temporaries of `path` that an earlier, killed run left beside it."""
+    for leftover in path.parent.glob(f"{glob.escape(temporary_prefix(path))}*"):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
 
 
 def zip_member(name: str) -> zipfile.ZipInfo:

@@ -13,7 +13,13 @@ import numpy as np
 import pandas as pd
 
 from digit_recognizer.console import log
-from digit_recognizer.files import atomic_paths, save_csv, save_json, zip_member
+from digit_recognizer.files import (
+    atomic_paths,
+    save_csv,
+    save_json,
+    temporary_prefix,
+    zip_member,
+)
 from digit_recognizer.metrics import accuracy_and_loss
 from digit_recognizer.mnist import N_CLASSES
 from digit_recognizer.predictions import save_predictions
@@ -67,7 +73,7 @@ def save_keras_model(model: Any, path: Path) -> None:
     """
     with (
         atomic_paths(path) as (tmp,),
-        tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.stem}.") as folder,
+        tempfile.TemporaryDirectory(dir=path.parent, prefix=temporary_prefix(path)) as folder,
     ):
         model.save(folder, zipped=False)
         metadata = Path(folder) / "metadata.json"

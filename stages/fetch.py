@@ -20,7 +20,7 @@ from pathlib import Path
 
 from digit_recognizer.bundled import write_bundled
 from digit_recognizer.console import log, run
-from digit_recognizer.files import atomic_paths, save_json
+from digit_recognizer.files import atomic_paths, remove_leftovers, save_json, temporary_prefix
 from digit_recognizer.kaggle_csv import read_digits_csv
 from digit_recognizer.kaggle_download import (
     download_competition,
@@ -109,7 +109,13 @@ def main() -> None:
     args = parser.parse_args()
     params = read_params(FetchParams, "fetch")
 
-    with tempfile.TemporaryDirectory() as scratch:
+    # scratch space beside the output (not in the system's temp dir): a killed run's is
+    # removed by the next one
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(args.out)
+    with tempfile.TemporaryDirectory(
+        dir=args.out.parent, prefix=temporary_prefix(args.out)
+    ) as scratch:
         files = SOURCES[params.source](params, args.folder, Path(scratch))
         labels, _ = read_digits_csv(files.train, labelled=True, shown_as=files.name(files.train))
         _, test_pixels = read_digits_csv(

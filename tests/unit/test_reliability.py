@@ -181,3 +181,36 @@ def test_sigterm_during_an_atomic_write_leaves_no_temporary_file(tmp_path: Path)
     assert process.returncode == 128 + signal.SIGTERM
     assert sorted(p.name for p in out.parent.iterdir()) == ["model.keras"]
     assert out.read_text() == "the earlier model"
+
+
+def test_what_a_killed_run_left_is_removed_by_the_next(tmp_path: Path) -> None:
+    """SIGKILL cannot be caught: the next write of the same output removes the leftovers."""
+    out = tmp_path / "models" / "model.keras"
+    code = (
+        "import sys, time; from pathlib import Path\n"
+        "from digit_recognizer.files import atomic_paths\n"
+        f"with atomic_paths(Path({str(out)!r})) as (tmp,):\n"
+        "    tmp.write_text('half'); (tmp.parent / '.model.abc').mkdir()\n"
+        "    print('writing', flush=True); time.sleep(60)\n"
+    )
+    process = run_python(code)
+    assert process.stdout.readline() == "writing\n"
+    process.kill()
+    process.communicate(timeout=60)
+    assert len(list(out.parent.iterdir())) == 2  # a temporary file and a folder left behind
+    from digit_recognizer.files import atomic_paths
+
+    with atomic_paths(out) as (tmp,):
+        tmp.write_text("whole")
+    assert [p.name for p in out.parent.iterdir()] == ["model.keras"]
+    assert out.read_text() == "whole"
+
+
+def test_fetch_keeps_its_scratch_beside_the_output(folder_call: InProcessRunner) -> None:
+    """A killed fetch's scratch folder (data/.raw.*) is removed by the next fetch."""
+    leftover = folder_call.cwd / ".raw.killed"
+    leftover.mkdir()
+    (leftover / "train.csv").write_text("half")
+    result = fetch(folder_call)
+    assert result.returncode == 0, result.stderr
+    assert not leftover.exists()
