@@ -52,8 +52,9 @@ lint: $(STAMP)
 	ruff check digit_recognizer stages tests bench
 	ruff format --check digit_recognizer stages tests bench
 
-bench: $(STAMP)
+bench: repro
 	python bench/run.py --full
+	python bench/predict_speed.py --model models/cnn.keras --json bench/results/predict.json
 	python bench/report.py
 
 clean-venv:

