@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(strip $(TENSORFLOW))
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: setup repro compare chromium test test-fast lint bench clean-venv
+.PHONY: setup repro compare chromium remote test test-fast lint bench clean-venv
 
 setup: $(STAMP) $(PLOTS_TEMPLATE)
 
@@ -41,6 +41,12 @@ COMPARE_KEEP := ^Experiment$$|^Created$$|^chosen$$|^val\.|^test\.
 compare:  # needs the venv set up (make setup)
 	dvc exp show --no-pager --drop '.*' --keep '$(COMPARE_KEEP)'
 	dvc metrics show metrics/models
+
+# a DVC remote shared by the team (a folder every clone can reach; for S3 see the README),
+# recorded in .dvc/config: commit it, then `dvc push --run-cache` / `dvc pull --run-cache`
+remote: $(STAMP)
+	test -n "$(DIR)" || (echo "usage: make remote DIR=/path/to/shared/dvc-cache" >&2; false)
+	dvc remote add --default --force shared "$(abspath $(DIR))"
 
 test: $(STAMP) $(PLOTS_TEMPLATE) chromium
 	python -m pytest
