@@ -36,8 +36,9 @@ repro: $(STAMP) $(PLOTS_TEMPLATE)
 	dvc repro
 
 # experiments side by side in under 120 columns: the chosen model, accuracies on the validation
-# split (val.*) and on the answer key (test.*); COMPARE_KEEP is a regex of columns to keep
-COMPARE_KEEP := ^Experiment$$|^Created$$|^chosen$$|^val\.|^test\.
+# split (val.*) and on the answer key (test.*) of the strong models; COMPARE_KEEP is a regex of
+# the columns kept (`dvc metrics show metrics/models` lists every model)
+COMPARE_KEEP := ^Experiment$$|^Created$$|^chosen$$|^val\.(cnn_aug|ensemble)$$|^test\.(cnn|cnn_aug|ensemble)$$
 compare:  # needs the venv set up (make setup)
 	dvc exp show --no-pager --drop '.*' --keep '$(COMPARE_KEEP)'
 	dvc metrics show metrics/models

@@ -47,6 +47,7 @@ from digit_recognizer.dvc_project import (
     copy_project,
     downstream,
     init_repo,
+    resolved_dvc_yaml,
     stages_run,
     with_overrides,
     write_params,
@@ -168,7 +169,7 @@ class Project:
     def stage_measurements(self, records: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
         """Per stage of dvc.yaml: wall seconds and peak RSS of its command(s)."""
         commands = {}
-        for name, stage in self.dvc_yaml()["stages"].items():
+        for name, stage in resolved_dvc_yaml(self.root)["stages"].items():
             cmds = stage["cmd"] if isinstance(stage["cmd"], list) else [stage["cmd"]]
             for cmd in cmds:
                 commands[tuple(shlex.split(cmd))] = name
@@ -318,7 +319,7 @@ def run_cnn_change(project: Project) -> dict[str, Any]:
     seed = project.params()["train_cnn"]["seed"] + 1
     argv = [DVC, "exp", "run", "-S", f"train_cnn.seed={seed}"]
     result = project.command("exp-train-cnn", argv)
-    allowed = downstream(project.dvc_yaml(), ["train_cnn"])
+    allowed = downstream(resolved_dvc_yaml(project.root), ["train_cnn"])
     ran = set(result["stages_run"])
     return result | {
         "command": shlex.join(["dvc", *argv[1:]]),

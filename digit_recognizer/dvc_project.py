@@ -71,6 +71,20 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text())
 
 
+def resolved_dvc_yaml(root: Path) -> dict[str, Any]:
+    """root/dvc.yaml with its stages as DVC resolves them with root/params.yaml: a `matrix`
+    stage becomes one stage per value, named as DVC names it (`train_cnn_aug_seed@2`), with
+    `${item.*}` filled in; the other stages and sections are as written. So the graph helpers
+    of `dvc_project` see the stages DVC reports in `dvc status` and `Running stage`."""
+    from dvc.parsing import DataResolver
+    from dvc.repo import Repo
+
+    written = read_yaml(root / "dvc.yaml")
+    with Repo(str(root)) as repo:
+        stages = DataResolver(repo, str(root), written).resolve()["stages"]
+    return {**written, "stages": stages}
+
+
 def write_params(root: Path, params: dict[str, Any]) -> Path:
     """Write `params` as root/params.yaml (key order kept)."""
     path = root / "params.yaml"

@@ -98,12 +98,14 @@ def compile_model(keras: Any, model: Any, params: KerasFitParams) -> Any:
     return model
 
 
-def fit(model: Any, data: SplitData, params: KerasFitParams) -> pd.DataFrame:
+def fit(model: Any, data: SplitData, params: KerasFitParams, lr_decay: float = 1.0) -> pd.DataFrame:
     """Train on the split through a tf.data pipeline; return the per-epoch history.
 
     The arrays become tensors once; tf.data (autotuning off) shuffles row indices and gathers
     whole batches, which is faster than handing numpy arrays to `fit` on a 2-core CPU and keeps
-    no second copy of the images in a shuffle buffer.
+    no second copy of the images in a shuffle buffer. With `lr_decay` below 1, the learning
+    rate of epoch e (from 0) is `params.learning_rate * lr_decay ** e`; at 1 (the default)
+    it stays constant and nothing is added to the training loop.
     """
     import tensorflow as tf
 
@@ -120,6 +122,9 @@ def fit(model: Any, data: SplitData, params: KerasFitParams) -> pd.DataFrame:
         return batches.prefetch(2).with_options(options)
 
     timer = epoch_timer(params.epochs)
+    callbacks = [timer]
+    if lr_decay != 1.0:
+        callbacks.insert(0, epoch_decay(params.learning_rate, lr_decay))
     # the memory-mapped training images are referenced only while they become a tensor, so
     # their pages are released once it is built
     train = dataset(data.x("train"), data.y_train, shuffle=True)
@@ -129,13 +134,24 @@ def fit(model: Any, data: SplitData, params: KerasFitParams) -> pd.DataFrame:
         epochs=params.epochs,
         shuffle=False,  # the dataset reshuffles itself each epoch
         verbose=0,
-        callbacks=[timer],
+        callbacks=callbacks,
     )
     release_freed_memory()
     frame = pd.DataFrame(history.history)
     frame.insert(0, "epoch", np.arange(1, len(frame) + 1))
     frame["seconds"] = timer.train_seconds
     return frame[HISTORY_COLUMNS]
+
+
+def epoch_decay(learning_rate: float, rate: float) -> Any:
+    """A Keras callback setting the learning rate of epoch e (from 0) to learning_rate * rate**e.
+
+    Set at the start of each epoch, so it holds for all the batches of that epoch, however
+    many run per call into TensorFlow (`steps_per_execution`).
+    """
+    import keras
+
+    return keras.callbacks.LearningRateScheduler(lambda epoch: learning_rate * rate**epoch)
 
 
 def release_freed_memory() -> None:

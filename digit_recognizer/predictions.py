@@ -11,7 +11,8 @@ from digit_recognizer.console import PipelineError
 from digit_recognizer.files import atomic_paths, zip_member
 from digit_recognizer.mnist import N_CLASSES
 
-MODEL_NAMES = ("lr", "mlp", "cnn")
+# the models evaluate scores and submit writes: data/predictions/NAME.npz
+MODEL_NAMES = ("lr", "mlp", "cnn", "cnn_aug", "ensemble")
 
 
 def save_predictions(path: Path, val_proba: np.ndarray, test_proba: np.ndarray) -> None:
@@ -47,3 +48,28 @@ def load_predictions(path: Path) -> dict[str, np.ndarray]:
                 f"{path}: {part} row {row + 1} is not probabilities summing to 1 {rerun}"
             )
     return arrays
+
+
+def average_predictions(paths: list[Path], val_rows: int) -> dict[str, np.ndarray]:
+    """The mean of several models' probabilities, as `load_predictions` returns them (float32).
+
+    Every file must hold `val_rows` validation rows and as many test rows as the first one; a
+    missing or mismatched file is a one-line error naming it.
+    """
+    loaded: list[dict[str, np.ndarray]] = []
+    for path in paths:
+        proba = load_predictions(path)
+        rows = {"val": val_rows, "test": len(loaded[0]["test"]) if loaded else len(proba["test"])}
+        for part, expected in rows.items():
+            if len(proba[part]) != expected:
+                raise PipelineError(
+                    f"{path}: {len(proba[part])} {part} rows, expected {expected} like "
+                    f"{'the split' if part == 'val' else paths[0]} (a stale file? dvc repro)"
+                )
+        loaded.append(proba)
+    if not loaded:
+        raise PipelineError("no prediction files to average")
+    return {
+        part: np.mean([p[part] for p in loaded], axis=0, dtype=np.float64).astype(np.float32)
+        for part in ("val", "test")
+    }

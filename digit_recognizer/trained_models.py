@@ -95,18 +95,25 @@ def joblib_classifier(path: Path) -> Classifier:
 def lr_pixels(project: Path) -> str:
     """`train_lr.pixels` the project's lr model was fit with: as dvc.lock recorded it at the
     last run, else as params.yaml says; "scaled" (the default) when neither tells."""
+    pixels = recorded_param(project, "train_lr", "pixels")
+    return "scaled" if pixels is None else str(pixels)
+
+
+def recorded_param(project: Path, section: str, key: str) -> Any:
+    """`section.key` of the stage named `section` as dvc.lock recorded it at its last run,
+    else as params.yaml says; None when neither tells."""
     lock = project / "dvc.lock"
     if lock.is_file():
         recorded: Any = load_params_file(lock)
-        for key in ("stages", "train_lr", "params", PARAMS_NAME, "train_lr", "pixels"):
-            recorded = recorded.get(key) if isinstance(recorded, dict) else None
+        for step in ("stages", section, "params", PARAMS_NAME, section, key):
+            recorded = recorded.get(step) if isinstance(recorded, dict) else None
         if recorded is not None:
-            return str(recorded)
+            return recorded
     if (project / PARAMS_NAME).is_file():
-        section = load_params_file(project / PARAMS_NAME).get("train_lr")
-        if isinstance(section, dict) and "pixels" in section:
-            return str(section["pixels"])
-    return "scaled"
+        values = load_params_file(project / PARAMS_NAME).get(section)
+        if isinstance(values, dict) and key in values:
+            return values[key]
+    return None
 
 
 def first_line(err: BaseException) -> str:
@@ -120,10 +127,41 @@ def in_models_dir(file: str, stage: str) -> Callable[[Path], Classifier]:
     return lambda models_dir: load_file(models_dir / file, stage)
 
 
+def ensemble_classifier(models_dir: Path) -> Classifier:
+    """The ensemble stage's models (`ensemble.models` of its last run), each loaded by name,
+    their probabilities averaged as the stage averages them."""
+    project = models_dir.resolve().parent
+    members = recorded_param(project, "ensemble", "models")
+    if not isinstance(members, list) or not members:
+        raise PipelineError(f"{project}: no ensemble.models in dvc.lock or {PARAMS_NAME}")
+    classifiers = [member_classifier(str(name), models_dir) for name in members]
+
+    def classify(images: np.ndarray) -> np.ndarray:
+        probas = [classifier(images) for classifier in classifiers]
+        return np.mean(probas, axis=0, dtype=np.float64).astype(np.float32)
+
+    return classify
+
+
+def member_classifier(name: str, models_dir: Path) -> Classifier:
+    """An ensemble member: a registered model, or NAME.keras / NAME.joblib in the models folder
+    (the strong CNN's extra seeds, cnn_aug_sSEED)."""
+    if name in MODELS and name != "ensemble":
+        return MODELS[name](models_dir)
+    for suffix in MODEL_SUFFIXES:
+        if (models_dir / f"{name}{suffix}").is_file():
+            return load_file(models_dir / f"{name}{suffix}")
+    raise PipelineError(
+        f"{models_dir / name}.keras: not found (an ensemble model: dvc repro ensemble)"
+    )
+
+
 MODELS: dict[str, Callable[[Path], Classifier]] = {
     "lr": in_models_dir("lr.joblib", "train_lr"),
     "mlp": in_models_dir("mlp.keras", "train_mlp"),
     "cnn": in_models_dir("cnn.keras", "train_cnn"),
+    "cnn_aug": in_models_dir("cnn_aug.keras", "train_cnn_aug"),
+    "ensemble": ensemble_classifier,
 }
 MODEL_SUFFIXES = (".keras", ".joblib")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from digit_recognizer.files import load_array, save_json
-from digit_recognizer.params import stage_parser
+from digit_recognizer.params import SEED_MAX, stage_parser
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,14 @@ class TrainingPaths:
     metrics: Path
     timings: Path
     history: Path | None
+    seed: int | None = None  # `--seed`, when the stage takes one: instead of the params' seed
 
 
 def parse_training_paths(
-    description: str, params_type: type, section: str, history: bool = True
+    description: str, params_type: type, section: str, history: bool = True, seed: bool = False
 ) -> TrainingPaths:
-    """Read a training stage's command line; `--history` (per-epoch CSV) when it has epochs.
+    """Read a training stage's command line; `--history` (per-epoch CSV) when it has epochs;
+    with `seed`, an optional `--seed` (dvc.yaml's matrix of seeds passes one per stage).
     `--help` lists the params of `section` (read as `params_type`)."""
     parser = stage_parser(description, params_type, section)
     parser.add_argument("--features", type=Path, required=True, help="features folder")
@@ -39,11 +41,21 @@ def parse_training_paths(
     parser.add_argument("--timings", type=Path, required=True, help="timings JSON (not in git)")
     if history:
         parser.add_argument("--history", type=Path, required=True, help="per-epoch CSV")
+    if seed:
+        parser.add_argument("--seed", type=seed_argument, help=f"seed instead of {section}.seed")
     args = parser.parse_args()
     return TrainingPaths(
         args.features, args.split, args.model, args.predictions, args.metrics, args.timings,
-        args.history if history else None,
+        args.history if history else None, args.seed if seed else None,
     )  # fmt: skip
+
+
+def seed_argument(text: str) -> int:
+    """`--seed`: an integer 0..SEED_MAX, as the params' seeds (argparse reports the ValueError)."""
+    value = int(text)
+    if not 0 <= value <= SEED_MAX:
+        raise ValueError(text)
+    return value
 
 
 @dataclass(frozen=True)

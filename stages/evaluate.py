@@ -2,7 +2,7 @@
 
 Writes per-model accuracy, log loss and per-class precision/recall/F1 to one metrics JSON,
 a per-sample `actual,predicted` CSV per model (DVC's confusion template), and PNGs: sample
-digits, each model's most confident mistakes, and the MLP/CNN learning curves side by side.
+digits, each model's most confident mistakes, and the networks' learning curves side by side.
 """
 
 from __future__ import annotations
@@ -30,7 +30,11 @@ class EvaluateParams:
     digits: int = param(integer(1))  # validation digits drawn with their labels
 
 
-TITLES = {"lr": "logistic regression", "mlp": "dense network", "cnn": "CNN"}
+TITLES = {
+    "lr": "logistic regression", "mlp": "dense network", "cnn": "CNN",
+    "cnn_aug": "strong CNN (augmented)", "ensemble": "ensemble",
+}  # fmt: skip
+NETWORKS = ("mlp", "cnn", "cnn_aug")  # the models with learning curves
 
 
 def scores(labels: np.ndarray, proba: np.ndarray) -> dict[str, object]:
@@ -141,7 +145,7 @@ def main() -> None:
         digit_grid(images[:shown], [f"label {d}" for d in labels[:shown]], "validation digits"),
         args.images / "digits.png",
     )
-    histories = {name: pd.read_csv(args.history / f"{name}.csv") for name in ("mlp", "cnn")}
+    histories = {name: pd.read_csv(args.history / f"{name}.csv") for name in NETWORKS}
     save_figure(learning_curves(histories), args.images / "learning_curves.png")
     save_json(args.metrics, {"evaluate": results})
 

@@ -13,6 +13,7 @@ from digit_recognizer.dvc_project import (
     copy_project,
     init_repo,
     read_yaml,
+    resolved_dvc_yaml,
     write_params,
 )
 
@@ -71,7 +72,8 @@ class DvcProject:
         write_params(self.root, params)
 
     def dvc_yaml(self) -> dict[str, Any]:
-        return read_yaml(self.root / "dvc.yaml")
+        """dvc.yaml as DVC runs it: see `resolved_dvc_yaml`."""
+        return resolved_dvc_yaml(self.root)
 
 
 def make_dvc_project(root: Path, params: dict[str, Any] | None = None) -> DvcProject:

@@ -46,6 +46,12 @@ TINY_OVERRIDES: dict[str, Any] = {
     "train_cnn.dense_units": 16,
     "train_cnn.epochs": 2,
     "train_cnn.jit_compile": False,
+    "train_cnn_aug.filters": [4, 8],
+    "train_cnn_aug.dense_units": 16,
+    "train_cnn_aug.epochs": 3,  # one or two leave batch norm's averages behind
+    "train_cnn_aug.jit_compile": False,
+    "cnn_aug_seeds": [2, 3],  # the ensemble stage's deps in dvc.yaml name these two
+    "ensemble.models": ["cnn_aug", "cnn_aug_s2", "cnn_aug_s3", "cnn"],
 }
 TINY_PARAMS: dict[str, Any] = with_overrides(REAL_PARAMS, TINY_OVERRIDES, new_keys=False)
 

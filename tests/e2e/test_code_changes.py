@@ -20,7 +20,11 @@ from digit_recognizer.dvc_project import downstream, stages_depending_on, stages
 pytestmark = pytest.mark.e2e
 
 UP_TO_DATE = "Data and pipelines are up to date."
-TRAINING = {"train_lr", "train_mlp", "train_cnn"}
+
+
+def training(dvc_yaml: dict) -> set[str]:
+    """The training stages, the strong CNN's seeds (`train_cnn_aug_seed@SEED`) included."""
+    return {name for name in dvc_yaml["stages"] if name.startswith("train_")}
 
 
 @pytest.fixture(scope="module")
@@ -57,20 +61,21 @@ def test_csv_reader_change_reruns_the_csv_reading_stages_only(project: DvcProjec
     module = "digit_recognizer/kaggle_csv.py"
     listing = stages_depending_on(dvc_yaml, module)
     assert {"fetch", "sample", "reshape"} <= listing
-    assert listing.isdisjoint(TRAINING)
+    assert listing.isdisjoint(training(dvc_yaml))
 
     assert edit(project, module) == listing
     ran = repro(project)
     # fetch, sample and reshape write the same bytes again, so nothing after them reruns
     assert listing <= ran <= downstream(dvc_yaml, listing)
     assert {"fetch", "sample", "reshape"} <= ran
-    assert ran.isdisjoint(TRAINING), ran
+    assert ran.isdisjoint(training(dvc_yaml)), ran
 
 
 def test_keras_code_change_reruns_the_networks_only(project: DvcProject) -> None:
     dvc_yaml = project.dvc_yaml()
     module = "digit_recognizer/keras_fit.py"
-    networks = {"train_mlp", "train_cnn"}
+    networks = training(dvc_yaml) - {"train_lr"}
+    assert {"train_mlp", "train_cnn", "train_cnn_aug", "train_cnn_aug_seed@2"} <= networks
     assert stages_depending_on(dvc_yaml, module) == networks
 
     assert edit(project, module) == networks
@@ -87,3 +92,13 @@ def test_cnn_script_change_reruns_train_cnn_and_at_most_what_follows(
     ran = repro(project)
     assert "train_cnn" in ran
     assert ran <= downstream(dvc_yaml, {"train_cnn"}), ran
+
+
+def test_strong_cnn_script_change_reruns_every_seed_of_it(project: DvcProject) -> None:
+    """train_cnn_aug.py runs in train_cnn_aug and in each stage of the seeds' matrix."""
+    dvc_yaml = project.dvc_yaml()
+    seeds = {name for name in dvc_yaml["stages"] if name.startswith("train_cnn_aug_seed@")}
+    assert len(seeds) == len(project.read_params()["cnn_aug_seeds"]) >= 1
+    assert edit(project, "stages/train_cnn_aug.py") == {"train_cnn_aug", *seeds}
+    ran = repro(project)
+    assert {"train_cnn_aug", *seeds} <= ran <= downstream(dvc_yaml, {"train_cnn_aug", *seeds})

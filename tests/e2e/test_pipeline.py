@@ -57,6 +57,9 @@ def test_repro_runs_every_stage(project: DvcProject) -> None:
     assert {"fetch", "sample", "split", "reshape", "train_lr", "train_mlp", "train_cnn"} <= set(
         stages
     )
+    # the matrix stage: one stage per seed of cnn_aug_seeds, named as DVC names them
+    seeds = [f"train_cnn_aug_seed@{seed}" for seed in TINY_PARAMS["cnn_aug_seeds"]]
+    assert {"train_cnn_aug", *seeds, "ensemble"} <= set(stages)
     ran = stages_run(all_output(project.first_repro))
     assert sorted(ran) == sorted(stages), describe(project.first_repro)  # each stage once
     for name, spec in stages.items():

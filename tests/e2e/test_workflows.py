@@ -19,7 +19,8 @@ from dvc_runs import DvcProject, all_output, make_dvc_project
 from kaggle_files import write_kaggle_csvs
 from stage_runs import PROJECT, TINY_PARAMS, describe, tiny_params
 
-from digit_recognizer.dvc_project import stages_run
+from digit_recognizer.dvc_project import downstream, stages_run
+from digit_recognizer.predictions import MODEL_NAMES
 
 pytestmark = pytest.mark.e2e
 
@@ -45,24 +46,24 @@ def check_submission(path: Path, test_rows: int) -> pd.DataFrame:
 def test_repro_ends_with_valid_submissions_and_a_leaderboard(project: DvcProject) -> None:
     test_rows = TINY_PARAMS["fetch"]["test_size"]
     folder = project.root / "data" / "submission"
-    for name in ("lr", "mlp", "cnn", "submission"):
+    for name in (*MODEL_NAMES, "submission"):
         check_submission(folder / f"{name}.csv", test_rows)
 
     metrics = json.loads(project.dvc("metrics", "show", "--json").stdout)
     workspace = metrics[""]["data"]  # the workspace
     board = workspace["metrics/leaderboard.json"]["data"]
     val = {name: workspace[f"metrics/models/{name}.json"]["data"]["val_accuracy"] for name in
-           ("lr", "mlp", "cnn")}  # fmt: skip
+           MODEL_NAMES}  # fmt: skip
     assert board["chosen"] == max(val, key=val.get)  # submit.model: best
     assert board["val"] == val
     chosen = pd.read_csv(folder / "submission.csv")
     assert chosen.equals(pd.read_csv(folder / f"{board['chosen']}.csv"))
     answers = pd.read_csv(project.root / "data" / "raw" / "answers.csv")
-    for name in ("lr", "mlp", "cnn"):
+    for name in MODEL_NAMES:
         mine = pd.read_csv(folder / f"{name}.csv")["Label"]
         assert board["test"][name] == pytest.approx((mine == answers["Label"]).mean())
     evaluation = workspace["metrics/evaluate.json"]["data"]["evaluate"]
-    for name in ("lr", "mlp", "cnn"):
+    for name in MODEL_NAMES:
         assert evaluation[name]["accuracy"] == pytest.approx(val[name])
         assert set(evaluation[name]["per_class"]) == {str(d) for d in range(10)}
 
@@ -112,17 +113,18 @@ def test_plots_page_draws_every_chart_offline(project: DvcProject, tmp_path: Pat
         spec = next(iter(entry.values()))
         for text in (spec["title"], spec["x_label"], spec["y_label"]):
             assert f">{text}<" in dom, text  # drawn as SVG text, not raw ids
-    series = re.findall(r">(?:mlp|cnn): (?:validation )?(?:accuracy|loss)<", dom)
-    assert len(set(series)) == 8  # a legend entry (and colour) per model and series
+    series = re.findall(r">(?:mlp|cnn|cnn_aug): (?:validation )?(?:accuracy|loss)<", dom)
+    assert len(set(series)) == 12  # a legend entry (and colour) per network and series
 
 
 def test_forced_rerun_of_the_networks_changes_no_byte(project: DvcProject) -> None:
-    """Same params, data and code give the same bytes: `dvc repro -f` of both networks leaves
-    git clean (dvc.lock, metrics, histories) and adds nothing to the DVC cache."""
+    """Same params, data and code give the same bytes: `dvc repro -f` of the networks (one
+    seed of the matrix stage too) leaves git clean (dvc.lock, metrics, histories) and adds
+    nothing to the DVC cache."""
     cache = project.root / ".dvc" / "cache"
     before = sorted(p.relative_to(cache) for p in cache.rglob("*") if p.is_file())
     models = {p: p.read_bytes() for p in (project.root / "models").glob("*.keras")}
-    for stage in ("train_mlp", "train_cnn"):
+    for stage in ("train_mlp", "train_cnn", "train_cnn_aug", "train_cnn_aug_seed@2"):
         rerun = project.dvc("repro", "-f", "-s", stage)
         assert stages_run(rerun.stdout) == [stage], describe(rerun)
     assert project.git("status", "--porcelain").stdout == ""
@@ -135,14 +137,18 @@ def test_metrics_diff_between_branches(project: DvcProject) -> None:
     project.git("checkout", "-q", "-b", "relu-cnn")
     project.write_params(tiny_params({"train_cnn.conv_activation": "relu"}))
     rerun = project.dvc("repro")
-    assert sorted(stages_run(rerun.stdout)) == ["evaluate", "submit", "train_cnn"], describe(rerun)
+    expected = downstream(project.dvc_yaml(), {"train_cnn"})  # the ensemble averages cnn too
+    assert expected == {"train_cnn", "ensemble", "evaluate", "submit"}
+    assert set(stages_run(rerun.stdout)) == expected, describe(rerun)
     project.git("add", "-A")
     project.git("commit", "-q", "-m", "relu convolutions")
 
     diff = json.loads(project.dvc("metrics", "diff", "main", "--json").stdout)
     assert "val_loss" in diff["metrics/models/cnn.json"], diff
     # models that were not retrained do not differ (no timings in the metrics)
-    assert "metrics/models/lr.json" not in diff and "metrics/models/mlp.json" not in diff, diff
+    for name in ("lr", "mlp", "cnn_aug", "cnn_aug_s2"):
+        assert f"metrics/models/{name}.json" not in diff, diff
+    assert "val_loss" in diff["metrics/models/ensemble.json"], diff
     table = project.dvc("metrics", "diff", "main", "relu-cnn").stdout
     assert "metrics/models/cnn.json" in table and "val_loss" in table
 
@@ -202,10 +208,14 @@ def test_compare_fits_in_120_columns(project: DvcProject) -> None:
         outputs.append(result.stdout)
     table, models = outputs
     assert "half-data" in table
-    for column in ("chosen", "val.cnn", "test.cnn", "val.lr", "test.mlp"):
+    for column in ("chosen", "val.cnn_aug", "val.ensemble", "test.cnn", "test.ensemble"):
         assert column in table.split(), table
     rows = [line.split()[0] for line in models.splitlines()[1:]]
-    assert rows == [f"metrics/models/{name}.json" for name in ("cnn", "lr", "mlp")], models
+    files = sorted(
+        f"metrics/models/{p.name}" for p in (project.root / "metrics" / "models").iterdir()
+    )
+    assert rows == files, models
+    assert {f"metrics/models/{name}.json" for name in MODEL_NAMES} <= set(rows), models
 
 
 def test_source_without_answer_key_reproduces(project: DvcProject) -> None:

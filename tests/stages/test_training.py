@@ -30,10 +30,14 @@ from digit_recognizer.keras_fit import keras_backend
 from digit_recognizer.params import read_params
 from stages.train_cnn import CnnParams
 from stages.train_cnn import build_model as build_cnn
+from stages.train_cnn_aug import CnnAugParams
+from stages.train_cnn_aug import build_model as build_cnn_aug
 from stages.train_mlp import MlpParams
 from stages.train_mlp import build_model as build_mlp
 
 pytestmark = pytest.mark.training
+
+KERAS_MODELS = [("mlp", "flat"), ("cnn", "images"), ("cnn_aug", "images")]  # name, features
 
 
 def check_predictions(folder: Path, name: str, prepared: Path) -> dict[str, np.ndarray]:
@@ -131,13 +135,14 @@ def history_frame(folder: Path, name: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def keras_runs(tmp_path_factory: pytest.TempPathFactory, prepared: Path) -> dict[str, list[Path]]:
-    """train_mlp and train_cnn, each twice with the same tiny params, in separate folders.
+    """train_mlp, train_cnn and train_cnn_aug, each twice with the same tiny params, in
+    separate folders.
 
     The second run sends 3 batches per call into TensorFlow (`steps_per_execution`), which
     must change nothing but speed.
     """
-    runs: dict[str, list[Path]] = {"mlp": [], "cnn": []}
-    for name, kind in (("mlp", "flat"), ("cnn", "images")):
+    runs: dict[str, list[Path]] = {name: [] for name, _ in KERAS_MODELS}
+    for name, kind in KERAS_MODELS:
         for steps_per_execution in (1, 3):
             folder = tmp_path_factory.mktemp(f"{name}-{steps_per_execution}")
             runner = StageRunner(folder)
@@ -153,7 +158,7 @@ def keras_runs(tmp_path_factory: pytest.TempPathFactory, prepared: Path) -> dict
     return runs
 
 
-@pytest.mark.parametrize("name", ["mlp", "cnn"])
+@pytest.mark.parametrize("name", ["mlp", "cnn", "cnn_aug"])
 def test_keras_stage_prints_its_progress_and_nothing_else(keras_runs, name: str) -> None:
     """TensorFlow's start-up notices (absl, oneDNN) do not reach the user's terminal."""
     folder = keras_runs[name][0]
@@ -166,7 +171,7 @@ def test_keras_stage_prints_its_progress_and_nothing_else(keras_runs, name: str)
     assert lines[-1].startswith(f"{name}: val_accuracy ")
 
 
-@pytest.mark.parametrize("name", ["mlp", "cnn"])
+@pytest.mark.parametrize("name", ["mlp", "cnn", "cnn_aug"])
 def test_train_keras_outputs(keras_runs: dict[str, list[Path]], prepared: Path, name: str):
     folder = keras_runs[name][0]
     epochs = TINY_PARAMS[f"train_{name}"]["epochs"]
@@ -193,7 +198,7 @@ def test_train_keras_outputs(keras_runs: dict[str, list[Path]], prepared: Path, 
     assert config["config"]["name"] == name
 
 
-@pytest.mark.parametrize("name", ["mlp", "cnn"])
+@pytest.mark.parametrize("name", ["mlp", "cnn", "cnn_aug"])
 def test_train_keras_is_reproducible(keras_runs: dict[str, list[Path]], name: str):
     """Same params, same bytes; `steps_per_execution` 1 or 3 gives identical results: metrics,
     history, probabilities and the weights inside the model file."""
@@ -207,7 +212,7 @@ def test_train_keras_is_reproducible(keras_runs: dict[str, list[Path]], name: st
     assert weights[0] == weights[1]
 
 
-@pytest.mark.parametrize(("name", "kind"), [("mlp", "flat"), ("cnn", "images")])
+@pytest.mark.parametrize(("name", "kind"), KERAS_MODELS)
 def test_saved_model_reloads_and_predicts_the_same(
     keras_runs, prepared: Path, name: str, kind: str
 ) -> None:
@@ -220,6 +225,35 @@ def test_saved_model_reloads_and_predicts_the_same(
     with np.load(folder / "predictions" / f"{name}.npz") as data:
         saved = data["val"]
     np.testing.assert_allclose(model.predict(x_val, verbose=0), saved, atol=1e-5)
+
+
+def test_augmentation_is_inactive_at_prediction(keras_runs, prepared: Path) -> None:
+    """The strong CNN's random rotation, zoom and shift change digits in training only: the
+    same image gets the same probabilities twice in a batch, and predicting again changes
+    nothing."""
+    keras = keras_backend(0)
+    model = keras.models.load_model(keras_runs["cnn_aug"][0] / "models" / "cnn_aug.keras")
+    x_val = np.load(prepared / "features" / "images" / "val.npy")[:16]
+    augment = keras.Sequential(model.layers[:3])
+    assert [type(layer).__name__ for layer in augment.layers] == [
+        "RandomRotation", "RandomZoom", "RandomTranslation",
+    ]  # fmt: skip
+    np.testing.assert_array_equal(np.asarray(augment(x_val, training=False)), x_val)
+    assert not np.allclose(np.asarray(augment(x_val, training=True)), x_val)
+
+    twice = model.predict(np.concatenate([x_val[:1], x_val[:1]]), verbose=0)
+    np.testing.assert_array_equal(twice[0], twice[1])
+    np.testing.assert_array_equal(model.predict(x_val, verbose=0), model.predict(x_val, verbose=0))
+
+
+def test_seed_argument_replaces_the_params_seed(keras_runs, prepared: Path, tmp_path: Path):
+    """dvc.yaml's matrix passes `--seed`: with it, train_cnn_aug.seed is not used."""
+    runner = StageRunner(tmp_path)
+    runner.params(train_cnn_aug__seed=TINY_PARAMS["train_cnn_aug"]["seed"] + 4)
+    seed = str(TINY_PARAMS["train_cnn_aug"]["seed"])
+    runner("train_cnn_aug", *training_args(prepared, "cnn_aug", "images"), "--seed", seed)
+    output = "predictions/cnn_aug.npz"
+    assert (tmp_path / output).read_bytes() == (keras_runs["cnn_aug"][0] / output).read_bytes()
 
 
 # --------------------------------------------------------------------------- model sizes
@@ -236,3 +270,16 @@ def test_default_models_have_the_notebook_sizes(monkeypatch: pytest.MonkeyPatch)
     conv = build_cnn(keras, cnn)
     assert conv.count_params() == 454_922
     assert conv.output_shape == (None, 10) and dense.output_shape == (None, 10)
+
+
+def test_default_strong_cnn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """params.yaml's strong CNN: augmentation, two blocks of two 3x3 convolutions with batch
+    norm, 468,778 parameters."""
+    monkeypatch.chdir(PROJECT)
+    params = read_params(CnnAugParams, "train_cnn_aug")
+    model = build_cnn_aug(keras_backend(params.seed), params)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds[:3] == ["RandomRotation", "RandomZoom", "RandomTranslation"]
+    assert kinds.count("Conv2D") == 4 and kinds.count("BatchNormalization") == 5
+    assert model.count_params() == 468_778
+    assert model.output_shape == (None, 10)

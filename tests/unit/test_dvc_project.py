@@ -86,6 +86,8 @@ def test_stages_depending_on_a_file() -> None:
     assert stages_depending_on(DVC_YAML, "digit_recognizer/keras_fit.py") == {
         "train_mlp",
         "train_cnn",
+        "train_cnn_aug",
+        "train_cnn_aug_seed",  # as written: DVC runs it as train_cnn_aug_seed@SEED
     }
     assert stages_depending_on(DVC_YAML, "data/external/train.csv") == {"fetch"}  # in a folder
     assert "train_cnn" not in stages_depending_on(DVC_YAML, "digit_recognizer/kaggle_csv.py")
@@ -104,9 +106,10 @@ def test_stages_run_parses_dvcs_output() -> None:
         "Stage 'sample' didn't change, skipping\n"
         "Running stage 'train_cnn':\n> python -m stages.train_cnn\n"
         "Updating lock file 'dvc.lock'\n"
+        "Running stage 'train_cnn_aug_seed@2':\n> python -m stages.train_cnn_aug --seed 2\n"
         "Running stage 'evaluate':\n"
     )
-    assert stages_run(output) == ["fetch", "train_cnn", "evaluate"]
+    assert stages_run(output) == ["fetch", "train_cnn", "train_cnn_aug_seed@2", "evaluate"]
     assert stages_run("Data and pipelines are up to date.\n") == []
 
 

@@ -1,0 +1,117 @@
+"""The ensemble stage averages saved probabilities, in-process and without Keras: identical
+files give that file back, others their mean; a missing or mismatched file, or a bad
+`ensemble.models`, is a one-line error naming it, and nothing is written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from stage_runs import DVC_YAML, REAL_PARAMS, InProcessRunner, stage_error, tiny_params
+
+from digit_recognizer.dvc_project import write_params
+from digit_recognizer.predictions import load_predictions, save_predictions
+
+VAL_ROWS, TEST_ROWS, TRAIN_ROWS = 20, 12, 60
+ARGS = [
+    "--predictions", "predictions", "--split", "split",
+    "--out", "predictions/ensemble.npz", "--metrics", "metrics/ensemble.json",
+]  # fmt: skip
+
+
+def probabilities(rows: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).dirichlet(np.ones(10), size=rows).astype(np.float32)
+
+
+def prepare(folder: Path, models: dict[str, tuple[int, int]]) -> dict[str, dict[str, np.ndarray]]:
+    """split/y_{train,val}.npy and predictions/NAME.npz with (val, test) rows per model;
+    params.yaml's ensemble.models lists them."""
+    rng = np.random.default_rng(0)
+    (folder / "split").mkdir()
+    np.save(folder / "split" / "y_train.npy", rng.integers(0, 10, TRAIN_ROWS).astype(np.uint8))
+    np.save(folder / "split" / "y_val.npy", rng.integers(0, 10, VAL_ROWS).astype(np.uint8))
+    saved = {}
+    for seed, (name, (val_rows, test_rows)) in enumerate(models.items()):
+        saved[name] = {"val": probabilities(val_rows, seed), "test": probabilities(test_rows, 99)}
+        save_predictions(folder / "predictions" / f"{name}.npz", **_args(saved[name]))
+    write_params(folder, tiny_params({"ensemble.models": list(models)}))
+    return saved
+
+
+def _args(proba: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {"val_proba": proba["val"], "test_proba": proba["test"]}
+
+
+def test_two_identical_files_give_that_file(call_stage: InProcessRunner) -> None:
+    folder = call_stage.cwd
+    saved = prepare(folder, {"a": (VAL_ROWS, TEST_ROWS)})
+    (folder / "predictions" / "b.npz").write_bytes((folder / "predictions" / "a.npz").read_bytes())
+    write_params(folder, tiny_params({"ensemble.models": ["a", "b"]}))
+    result = call_stage("ensemble", *ARGS)
+    assert result.returncode == 0, result.stderr
+    averaged = load_predictions(folder / "predictions" / "ensemble.npz")
+    for part in ("val", "test"):
+        np.testing.assert_array_equal(averaged[part], saved["a"][part])
+    assert (folder / "predictions" / "ensemble.npz").read_bytes() == (
+        folder / "predictions" / "a.npz"
+    ).read_bytes()
+
+
+def test_the_ensemble_is_the_mean_with_a_trained_model_metrics(call_stage: InProcessRunner):
+    folder = call_stage.cwd
+    saved = prepare(folder, {"a": (VAL_ROWS, TEST_ROWS), "b": (VAL_ROWS, TEST_ROWS)})
+    assert call_stage("ensemble", *ARGS).returncode == 0
+    averaged = load_predictions(folder / "predictions" / "ensemble.npz")
+    for part in ("val", "test"):
+        mean = (saved["a"][part].astype(np.float64) + saved["b"][part]) / 2
+        np.testing.assert_allclose(averaged[part], mean, rtol=1e-6)
+    metrics = json.loads((folder / "metrics" / "ensemble.json").read_text())
+    assert list(metrics) == ["val_accuracy", "val_loss", "train_rows", "val_rows"]
+    y_val = np.load(folder / "split" / "y_val.npy")
+    accuracy = float(np.mean(averaged["val"].argmax(axis=1) == y_val))
+    assert metrics["val_accuracy"] == pytest.approx(accuracy, abs=1e-6)
+    assert (metrics["train_rows"], metrics["val_rows"]) == (TRAIN_ROWS, VAL_ROWS)
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        (None, "predictions/b.npz: not found"),
+        ((VAL_ROWS - 1, TEST_ROWS), f"predictions/b.npz: {VAL_ROWS - 1} val rows, expected"),
+        ((VAL_ROWS, TEST_ROWS + 1), f"predictions/b.npz: {TEST_ROWS + 1} test rows, expected"),
+    ],
+    ids=["missing", "val-rows", "test-rows"],
+)
+def test_a_missing_or_mismatched_file_is_a_one_line_error_naming_it(
+    call_stage: InProcessRunner, rows: tuple[int, int] | None, expected: str
+) -> None:
+    folder = call_stage.cwd
+    models = {"a": (VAL_ROWS, TEST_ROWS), "b": rows or (VAL_ROWS, TEST_ROWS), "c": (5, 5)}
+    prepare(folder, models)
+    if rows is None:
+        (folder / "predictions" / "b.npz").unlink()
+    message = stage_error(call_stage("ensemble", *ARGS), "ensemble")
+    assert message.startswith(expected), message
+    assert not (folder / "predictions" / "ensemble.npz").exists()
+    assert not (folder / "metrics" / "ensemble.json").exists()
+
+
+@pytest.mark.parametrize("models", [[], ["ensemble", "cnn"], "cnn", ["cnn", 3], ["../cnn"]])
+def test_ensemble_models_is_checked(call_stage: InProcessRunner, models: object) -> None:
+    prepare(call_stage.cwd, {"a": (VAL_ROWS, TEST_ROWS)})
+    write_params(call_stage.cwd, tiny_params({"ensemble.models": models}))
+    message = stage_error(call_stage("ensemble", *ARGS), "ensemble")
+    assert message.startswith("params.yaml: ensemble.models must be a list of model names")
+
+
+def test_dvc_yaml_lists_the_files_of_ensemble_models() -> None:
+    """DVC cannot turn a params list into deps: dvc.yaml's ensemble stage names the file of
+    each model of `ensemble.models`, and each cnn_aug_sSEED there has its matrix stage."""
+    models = REAL_PARAMS["ensemble"]["models"]
+    deps = {d for d in DVC_YAML["stages"]["ensemble"]["deps"] if d.startswith("data/predictions/")}
+    assert deps == {f"data/predictions/{name}.npz" for name in models}
+    assert DVC_YAML["stages"]["train_cnn_aug_seed"]["matrix"] == {"seed": "${cnn_aug_seeds}"}
+    seeds = {f"cnn_aug_s{seed}" for seed in REAL_PARAMS["cnn_aug_seeds"]}
+    assert {name for name in models if name.startswith("cnn_aug_s")} <= seeds
