@@ -33,6 +33,9 @@ CONFIG_FILES = (
 )
 DELETE = object()  # with_overrides: remove this key
 RAN = re.compile(r"Running stage '([^']+)'")
+# Reruns on any change of params.yaml or of the stages' code, but its output's bytes never
+# change, so no stage after it reruns because it did.
+CHECK_STAGE = "check_params"
 
 
 def copy_project(source: Path, destination: Path) -> None:
@@ -146,7 +149,8 @@ def stage_graph(dvc_yaml: dict[str, Any]) -> dict[str, set[str]]:
 
 
 def downstream(dvc_yaml: dict[str, Any], start: Iterable[str]) -> set[str]:
-    """`start` and every stage that depends on them, directly or not."""
+    """`start` and every stage that depends on them, directly or not (not through
+    CHECK_STAGE, whose output never changes)."""
     graph = stage_graph(dvc_yaml)
     found: set[str] = set()
     todo = list(start)
@@ -154,7 +158,7 @@ def downstream(dvc_yaml: dict[str, Any], start: Iterable[str]) -> set[str]:
         stage = todo.pop()
         if stage not in found:
             found.add(stage)
-            todo.extend(graph[stage])
+            todo.extend(graph[stage] if stage != CHECK_STAGE else ())
     return found
 
 
@@ -168,7 +172,8 @@ def stages_depending_on(dvc_yaml: dict[str, Any], path: str) -> set[str]:
 
 
 def stages_reading_param(dvc_yaml: dict[str, Any], key: str) -> set[str]:
-    """Stages whose `params:` list covers the dotted param `key` (its section or the key)."""
+    """Stages whose `params:` list covers the dotted param `key` (its section or the key, or
+    the whole file: `params.yaml:` with no keys)."""
 
     def names(entries: list[Any]) -> list[str]:
         found = []
@@ -178,7 +183,7 @@ def stages_reading_param(dvc_yaml: dict[str, Any], key: str) -> set[str]:
             elif isinstance(entry, dict):  # {other.yaml: [keys]} or {params.yaml: [keys]}
                 for file, keys in entry.items():
                     if Path(file).name == "params.yaml":
-                        found.extend(keys or [])
+                        found.extend([key] if keys is None else keys)
         return found
 
     return {

@@ -35,7 +35,8 @@ def atomic_paths(*paths: Path) -> Iterator[list[Path]]:
 
     Nothing a failed stage half-wrote ever replaces a good output. The temporary names keep
     the final suffix (np.save and Keras look at it). Temporaries that a killed run (SIGKILL)
-    could not remove are removed by the next write of the same output.
+    could not remove are removed by the next write of the same output. An OSError that names
+    no file (a write that found the disk full) is raised again naming the output.
     """
     temps = []
     try:
@@ -48,7 +49,14 @@ def atomic_paths(*paths: Path) -> Iterator[list[Path]]:
             os.close(fd)
             os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs get the usual mode
             temps.append(Path(tmp))
-        yield temps
+        try:
+            yield temps
+        except OSError as err:
+            if err.filename is None:  # a failed write (disk full) names no file: name it
+                where = paths[0] if len(paths) == 1 else paths[0].parent
+                text = err.strerror or f"{err} (disk full?)"  # NumPy: "N requested and M written"
+                raise OSError(err.errno, text, str(where)) from err
+            raise
         for tmp, path in zip(temps, paths, strict=True):
             os.replace(tmp, path)
     finally:
@@ -102,8 +110,18 @@ def save_arrays(directory: Path, arrays: dict[str, np.ndarray]) -> None:
             np.save(tmp, np.ascontiguousarray(array))
 
 
-def load_array(path: Path, mmap: bool = True) -> np.ndarray:
-    """Load a .npy written by an earlier stage (memory-mapped by default)."""
+def load_array(path: Path, mmap: bool = True, columns: int | None = None) -> np.ndarray:
+    """Load a .npy written by an earlier stage (memory-mapped by default), checked to be an
+    array (of shape (rows, columns), when given)."""
     if not path.exists():
         raise PipelineError(f"{path}: not found (run the stage that writes it: dvc repro)")
-    return np.load(path, mmap_mode="r" if mmap else None)
+    rerun = "(a stale or edited file? dvc repro --force the stage that writes it)"
+    try:
+        array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    except (ValueError, EOFError, zipfile.BadZipFile):  # np.load takes "PK..." for a .npz
+        array = None
+    if not isinstance(array, np.ndarray):
+        raise PipelineError(f"{path}: not a NumPy array file {rerun}")
+    if columns is not None and (array.ndim != 2 or array.shape[1] != columns):
+        raise PipelineError(f"{path}: shape {array.shape}, expected (rows, {columns}) {rerun}")
+    return array

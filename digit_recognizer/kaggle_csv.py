@@ -64,11 +64,29 @@ def read_digits_csv(
 
 
 def read_checked_pixels(path: Path, labelled: bool) -> tuple[np.ndarray | None, np.ndarray]:
-    """Fast read of a CSV that `fetch` already validated: uint8 (labels or None, pixels)."""
+    """Fast read of a CSV that `fetch` validated: uint8 (labels or None, pixels).
+
+    A file that fails the fast read (edited by hand since, or the wrong file) gets the full
+    check of `read_digits_csv`, whose error names the line and column.
+    """
     if not path.exists():
         raise PipelineError(f"{path}: not found (run the fetch stage first: dvc repro fetch)")
-    values = pd.read_csv(path, dtype=np.uint8, index_col=False, encoding=ENCODING).to_numpy()
-    return _labels_and_pixels(values, labelled)
+    try:
+        frame = pd.read_csv(path, dtype=np.uint8, index_col=False, encoding=ENCODING)
+    except (ValueError, UnicodeDecodeError):  # pandas' parser errors are ValueErrors
+        frame = None
+    if frame is None or not _passes_fast_checks(frame, labelled):
+        read_digits_csv(path, labelled)
+        raise PipelineError(f"{path}: not a Kaggle digits CSV that pandas can read as uint8")
+    return _labels_and_pixels(frame.to_numpy(), labelled)
+
+
+def _passes_fast_checks(frame: pd.DataFrame, labelled: bool) -> bool:
+    """What reading as uint8 does not check: the header, at least one row, labels 0..9."""
+    expected = TRAIN_HEADER if labelled else PIXEL_COLUMNS
+    if list(frame.columns) != expected or frame.empty:
+        return False
+    return not labelled or frame["label"].max() <= 9
 
 
 def count_data_rows(path: Path) -> int:

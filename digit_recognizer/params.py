@@ -136,6 +136,19 @@ def int_list(minimum: int = 1, min_length: int = 1) -> Check:
     return _expecting(allowed, check)
 
 
+def seed_list(key: str, value: Any) -> tuple[int, ...]:
+    """A list of at least one distinct random seed; returned as a tuple."""
+    if not isinstance(value, list) or not value:
+        raise _bad(key, seed_list.allowed, value)  # type: ignore[attr-defined]
+    seeds = tuple(random_seed()(f"{key}[{i}]", v) for i, v in enumerate(value))
+    if len(set(seeds)) < len(seeds):
+        raise _bad(key, seed_list.allowed, value)  # type: ignore[attr-defined]
+    return seeds
+
+
+seed_list.allowed = f"a list of distinct integers 0..{SEED_MAX}"  # type: ignore[attr-defined]
+
+
 def optional(inner: Check) -> Check:
     """`null` or what `inner` allows."""
 
@@ -186,6 +199,19 @@ def load_params_file(path: Path = PARAMS_FILE) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise PipelineError(f"{path}: expected a mapping of params at the top level")
     return data
+
+
+def top_level_keys(section_type: type) -> set[str]:
+    """The top-level keys of params.yaml that a section's type also reads."""
+    return {f.name for f in dataclasses.fields(section_type) if f.metadata["top_level"]}
+
+
+def refuse_unknown_keys(data: dict[str, Any], known: set[str]) -> None:
+    """Refuse a top-level key of params.yaml that no stage reads (a misspelling, say)."""
+    unknown = sorted(map(str, set(data) - known))
+    if unknown:
+        allowed = ", ".join(sorted(known))
+        raise PipelineError(f"{PARAMS_FILE}: unknown key {unknown[0]} (allowed: {allowed})")
 
 
 def read_params(section_type: type[Section], section: str) -> Section:

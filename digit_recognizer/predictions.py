@@ -27,9 +27,9 @@ def save_predictions(path: Path, val_proba: np.ndarray, test_proba: np.ndarray) 
                 np.lib.format.write_array(member, np.ascontiguousarray(proba, dtype=np.float32))
 
 
-def load_predictions(path: Path) -> dict[str, np.ndarray]:
+def load_predictions(path: Path, val_rows: int | None = None) -> dict[str, np.ndarray]:
     """Load what `save_predictions` wrote, checked: {"val": (N, 10), "test": (M, 10)}, each
-    row finite probabilities summing to 1."""
+    row finite probabilities summing to 1, and N == val_rows when given (the split's)."""
     if not path.exists():
         raise PipelineError(f"{path}: not found (run the training stages first: dvc repro)")
     rerun = "(a stale or edited file? dvc repro --force the stage that writes it)"
@@ -47,6 +47,10 @@ def load_predictions(path: Path) -> dict[str, np.ndarray]:
             raise PipelineError(
                 f"{path}: {part} row {row + 1} is not probabilities summing to 1 {rerun}"
             )
+    if val_rows is not None and len(arrays["val"]) != val_rows:
+        raise PipelineError(
+            f"{path}: {len(arrays['val'])} val rows, expected {val_rows} like the split {rerun}"
+        )
     return arrays
 
 

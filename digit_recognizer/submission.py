@@ -45,16 +45,27 @@ def write_submission(path: Path, frame: pd.DataFrame, test_rows: int) -> None:
 def check_answers(path: Path, test_rows: int) -> int:
     """Check an answer key as Kaggle checks a submission (header ImageId,Label, one integer
     row per test image, ImageId 1..N, labels 0..9); return its row count."""
+    return len(_checked_answers(_read_answers(path), test_rows, path))
+
+
+def read_answer_labels(path: Path, test_rows: int) -> np.ndarray:
+    """The labels of an answer key, checked as `check_answers` does; empty when the source
+    had none (a file with the header only)."""
+    answers = _read_answers(path)
+    if answers.empty and list(answers.columns) == SUBMISSION_HEADER:
+        return answers["Label"].to_numpy()
+    return _checked_answers(answers, test_rows, path)["Label"].to_numpy()
+
+
+def _read_answers(path: Path) -> pd.DataFrame:
     try:
-        answers = pd.read_csv(path)
+        return pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
         raise PipelineError(f"{path}: not a CSV with the header ImageId,Label") from None
+
+
+def _checked_answers(answers: pd.DataFrame, test_rows: int, path: Path) -> pd.DataFrame:
     if not all(pd.api.types.is_integer_dtype(dtype) for dtype in answers.dtypes):
         raise PipelineError(f"{path}: ImageId and Label must be integers")
     check_submission(answers, test_rows, path)
-    return len(answers)
-
-
-def read_answer_labels(path: Path) -> np.ndarray:
-    """The labels of an answer key (empty when the source had none: a header-only file)."""
-    return pd.read_csv(path)["Label"].to_numpy()
+    return answers

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import precision_recall_fscore_support
 
-from digit_recognizer.console import PipelineError, log, run
+from digit_recognizer.console import log, run
 from digit_recognizer.files import atomic_paths, load_array, save_csv, save_json
 from digit_recognizer.metrics import accuracy_and_loss
 from digit_recognizer.mnist import IMAGE_SIDE, N_CLASSES
@@ -123,14 +123,13 @@ def main() -> None:
 
     labels = np.asarray(load_array(args.split / "y_val.npy"), dtype=np.int64)
     images = np.asarray(load_array(args.features / "val.npy"))
+    probas = {  # every file checked before anything is written
+        name: load_predictions(args.predictions / f"{name}.npz", val_rows=len(labels))["val"]
+        for name in MODEL_NAMES
+    }
+    histories = {name: pd.read_csv(args.history / f"{name}.csv") for name in NETWORKS}
     results = {}
-    for name in MODEL_NAMES:
-        proba = load_predictions(args.predictions / f"{name}.npz")["val"]
-        if len(proba) != len(labels):
-            raise PipelineError(
-                f"{args.predictions / f'{name}.npz'}: {len(proba)} validation predictions "
-                f"for {len(labels)} validation rows (stale file? run dvc repro)"
-            )
+    for name, proba in probas.items():
         results[name] = scores(labels, proba)
         confusion = pd.DataFrame({"actual": labels, "predicted": proba.argmax(axis=1)})
         save_csv(args.confusion / f"{name}.csv", confusion)
@@ -145,7 +144,6 @@ def main() -> None:
         digit_grid(images[:shown], [f"label {d}" for d in labels[:shown]], "validation digits"),
         args.images / "digits.png",
     )
-    histories = {name: pd.read_csv(args.history / f"{name}.csv") for name in NETWORKS}
     save_figure(learning_curves(histories), args.images / "learning_curves.png")
     save_json(args.metrics, {"evaluate": results})
 

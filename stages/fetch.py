@@ -146,4 +146,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main)
+    run(main, restore_hint=False)  # its outputs persist: DVC keeps them

@@ -14,7 +14,7 @@ import numpy as np
 from digit_recognizer.console import log, run
 from digit_recognizer.files import load_array, save_arrays
 from digit_recognizer.kaggle_csv import read_checked_pixels
-from digit_recognizer.mnist import IMAGE_SIDE
+from digit_recognizer.mnist import IMAGE_SIDE, N_PIXELS
 
 
 def scaled(pixels: np.ndarray) -> np.ndarray:
@@ -32,15 +32,13 @@ def main() -> None:
 
     _, test_pixels = read_checked_pixels(args.test, labelled=False)
     flat = {
-        "train": scaled(load_array(args.split / "x_train.npy")),
-        "val": scaled(load_array(args.split / "x_val.npy")),
+        "train": scaled(load_array(args.split / "x_train.npy", columns=N_PIXELS)),
+        "val": scaled(load_array(args.split / "x_val.npy", columns=N_PIXELS)),
         "test": scaled(test_pixels),
     }
-    save_arrays(args.flat, flat)
-    save_arrays(
-        args.images,
-        {name: x.reshape(-1, IMAGE_SIDE, IMAGE_SIDE, 1) for name, x in flat.items()},
-    )
+    images = {name: x.reshape(-1, IMAGE_SIDE, IMAGE_SIDE, 1) for name, x in flat.items()}
+    save_arrays(args.flat, flat)  # both folders or, on an error above, neither
+    save_arrays(args.images, images)
     log("reshape: " + ", ".join(f"{name} {x.shape}" for name, x in flat.items()))
 
 

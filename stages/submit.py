@@ -47,10 +47,10 @@ def main() -> None:
 
     test_rows = count_data_rows(args.test)
     y_val = load_array(args.split / "y_val.npy", mmap=False)
-    answers = read_answer_labels(args.answers)
+    answers = read_answer_labels(args.answers, test_rows)
     val_accuracy, predicted = {}, {}
     for name in MODEL_NAMES:
-        proba = load_predictions(args.predictions / f"{name}.npz")
+        proba = load_predictions(args.predictions / f"{name}.npz", val_rows=len(y_val))
         val_accuracy[name] = accuracy_and_loss(y_val, proba["val"])[0]
         predicted[name] = proba["test"].argmax(axis=1)
     chosen = max(MODEL_NAMES, key=val_accuracy.get) if params.model == "best" else params.model

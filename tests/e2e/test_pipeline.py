@@ -91,7 +91,7 @@ def test_cnn_param_change_reruns_only_cnn_and_what_follows(project: DvcProject) 
 
     status = json.loads(project.dvc("status", "--json").stdout)
     changed = stages_reading_param(dvc_yaml, "train_cnn.epochs")
-    assert changed == {"train_cnn"}
+    assert changed == {"check_params", "train_cnn"}  # check_params: any change of params.yaml
     assert set(status) == changed, status
     assert status["train_cnn"] == [{"changed deps": {"params.yaml": {"train_cnn": "modified"}}}]
 
@@ -142,6 +142,6 @@ def test_bad_train_csv_fails_and_keeps_raw_data(project: DvcProject) -> None:
         "fetch: error: data/external/train.csv: line 3, column pixel10: "
         "expected an integer 0..255, got 'x'"
     ], describe(result)
-    assert stages_run(output) == ["fetch"]
+    assert stages_run(output) == ["check_params", "fetch"]
     assert {p.name: p.read_bytes() for p in sorted(raw.glob("*.csv"))} == before
     assert [p.name for p in raw.iterdir() if p.name.startswith(".")] in ([], [".gitignore"])

@@ -7,7 +7,14 @@ import sys
 
 import pytest
 
-from digit_recognizer.console import QUIET_VARIABLE, PipelineError, log, run
+from digit_recognizer.console import (
+    DVC_STAGE_VARIABLE,
+    QUIET_VARIABLE,
+    RESTORE_HINT,
+    PipelineError,
+    log,
+    run,
+)
 
 
 def test_log_prints_under_pytest(
@@ -48,3 +55,34 @@ def test_run_lets_other_errors_through() -> None:
 
     with pytest.raises(ValueError, match="a bug"):
         run(main)
+
+
+@pytest.mark.parametrize(
+    ("dvc_stage", "restore_hint", "hinted"),
+    [("sample", True, True), (None, True, False), ("fetch", False, False)],
+    ids=["under-dvc", "by-hand", "outputs-kept"],
+)
+def test_under_dvc_the_line_says_how_to_restore(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    dvc_stage: str | None,
+    restore_hint: bool,
+    hinted: bool,
+) -> None:
+    """DVC removed the stage's outputs before running it: the line ends with how to get them
+    back (tests/e2e/test_failure_recovery.py checks that DVC does restore them)."""
+
+    def main() -> None:
+        raise PipelineError("data/raw/train.csv: line 3, column pixel1: expected ...")
+
+    if dvc_stage is None:
+        monkeypatch.delenv(DVC_STAGE_VARIABLE, raising=False)
+    else:
+        monkeypatch.setenv(DVC_STAGE_VARIABLE, dvc_stage)
+    monkeypatch.setattr(sys, "argv", ["stages/sample.py"])
+    with pytest.raises(SystemExit):
+        run(main, restore_hint=restore_hint)
+    err = capsys.readouterr().err
+    assert err.startswith("sample: error: data/raw/train.csv: line 3, column pixel1: expected")
+    assert err.endswith(f" {RESTORE_HINT}\n" if hinted else "expected ...\n")
+    assert err.count("\n") == 1

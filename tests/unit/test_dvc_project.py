@@ -69,6 +69,7 @@ def test_stage_graph_of_the_real_dvc_yaml() -> None:
     graph = stage_graph(DVC_YAML)
     assert set(graph) == set(DVC_YAML["stages"])
     assert graph["fetch"] == {"sample", "reshape", "submit"}
+    assert graph["check_params"] == {"fetch"}
     assert graph["split"] >= {"reshape", "train_lr", "train_mlp", "train_cnn"}
     assert graph["evaluate"] == set() and graph["submit"] == set()
 
@@ -77,13 +78,25 @@ def test_downstream_on_the_real_dvc_yaml() -> None:
     after_cnn = downstream(DVC_YAML, ["train_cnn"])
     assert {"train_cnn", "evaluate", "submit"} <= after_cnn
     assert after_cnn.isdisjoint({"train_lr", "train_mlp", "fetch", "sample", "split", "reshape"})
-    assert downstream(DVC_YAML, {"fetch"}) == set(DVC_YAML["stages"])
+    assert downstream(DVC_YAML, {"fetch"}) == set(DVC_YAML["stages"]) - {"check_params"}
     assert downstream(DVC_YAML, []) == set()
 
 
+def test_downstream_stops_at_the_params_check() -> None:
+    """Its output never changes, so nothing after it reruns because it ran."""
+    assert downstream(DVC_YAML, {"check_params"}) == {"check_params"}
+    assert downstream(DVC_YAML, {"check_params", "train_lr"}) == {
+        "check_params",
+        "train_lr",
+        "evaluate",
+        "submit",
+    }
+
+
 def test_stages_depending_on_a_file() -> None:
-    assert stages_depending_on(DVC_YAML, "stages/train_cnn.py") == {"train_cnn"}
+    assert stages_depending_on(DVC_YAML, "stages/train_cnn.py") == {"train_cnn", "check_params"}
     assert stages_depending_on(DVC_YAML, "digit_recognizer/keras_fit.py") == {
+        "check_params",  # it imports the stages' params types
         "train_mlp",
         "train_cnn",
         "train_cnn_aug",
@@ -94,9 +107,10 @@ def test_stages_depending_on_a_file() -> None:
 
 
 def test_stages_reading_a_param() -> None:
-    assert stages_reading_param(DVC_YAML, "train_cnn.epochs") == {"train_cnn"}
-    assert stages_reading_param(DVC_YAML, "sample_fraction") == {"sample"}
-    assert stages_reading_param(DVC_YAML, "not_a_param") == set()
+    assert stages_reading_param(DVC_YAML, "train_cnn.epochs") == {"train_cnn", "check_params"}
+    assert stages_reading_param(DVC_YAML, "sample_fraction") == {"sample", "check_params"}
+    # check_params tracks the whole file: a key no stage reads reruns it (and it refuses it)
+    assert stages_reading_param(DVC_YAML, "not_a_param") == {"check_params"}
 
 
 def test_stages_run_parses_dvcs_output() -> None:
