@@ -37,8 +37,7 @@ def train(rows: int, epochs: int, precision: str) -> None:
     from stages.train_cnn import CnnParams, build_model
 
     params = dataclasses.replace(read_params(CnnParams, "train_cnn"), epochs=epochs)
-    keras = keras_backend(params.seed)
-    keras.mixed_precision.set_global_policy(precision)
+    keras = keras_backend(params.seed, precision)
     model = build_model(keras, params)
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as features:
@@ -54,7 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=3150, help="training images")
     parser.add_argument("--epochs", type=int, default=3, help="the first one is not counted")
-    parser.add_argument("--precision", default="float32", help="a Keras dtype policy")
+    parser.add_argument("--precision", default="float32", choices=("float32", "mixed_bfloat16"))
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

@@ -7,10 +7,15 @@ made a git repo:
   2. script: bench/notebook_script.py (default TensorFlow settings) on those CSVs;
   3. pipeline: `dvc repro --force` from scratch, which fetches the same files again (checked
      byte for byte); every stage command runs under bench/measure.py for its wall seconds and
-     peak RSS;
-  4. a no-op `dvc repro` (three times), then `dvc exp run -S train_cnn.seed=N+1`, checking
+     peak RSS; then committed;
+  4. peak: bench/peak.py, the limit the CNN is measured against: a matrix product's peak
+     GFLOP/s per precision on this CPU, and the CNN's FLOPs per training image;
+  5. precision: `dvc exp run -S train_cnn.precision=mixed_bfloat16` (or float32, whichever
+     step 3 did not use): the CNN in both precisions on the same data and seed; then the
+     workspace back to step 3's run (`git checkout .`, `dvc checkout`);
+  6. a no-op `dvc repro` (three times), then `dvc exp run -S train_cnn.seed=N+1`, checking
      which stages ran;
-  5. with --full, `dvc exp run -S sample_fraction=1`.
+  7. with --full, `dvc exp run -S sample_fraction=1`.
 Writes the measurements to OUT/latest.json and the commands' output to OUT/logs/*.log;
 bench/report.py renders them as BENCHMARKS.md (`make bench` runs both).
 
@@ -48,6 +53,7 @@ from digit_recognizer.dvc_project import (
     downstream,
     init_repo,
     resolved_dvc_yaml,
+    stages_reading_param,
     stages_run,
     with_overrides,
     write_params,
@@ -81,6 +87,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--full", action="store_true", help="also time `dvc exp run -S sample_fraction=1`"
     )
+    parser.add_argument("--matmul-size", type=int, default=2048, help="bench/peak.py's --size")
     parser.add_argument("--out", type=Path, default=BENCH / "results", help="results folder")
     return parser.parse_args()
 
@@ -288,6 +295,7 @@ def run_pipeline(project: Project, data: Path) -> dict[str, Any]:
     result["validation_sha256"] = sha256(
         np.load(split / "y_val.npy").astype(np.uint8), np.load(split / "x_val.npy")
     )
+    commit_all(root, project.env, "pipeline run")  # what the experiments start from
     return result
 
 
@@ -312,14 +320,60 @@ def run_noop(project: Project) -> dict[str, Any]:
     }
 
 
+def run_peak(project: Project, work: Path, size: int) -> dict[str, Any]:
+    """bench/peak.py with the copy's params.yaml: matmul peak GFLOP/s per precision, the
+    CNN's training FLOPs per image, and what `precision: auto` resolves to here."""
+    figures = work / "peak.json"
+    argv = [PYTHON, str(BENCH / "peak.py"), "--size", str(size), "--json", str(figures)]
+    log = project.logs / "peak.log"
+    with open(log, "w") as handle:
+        code, seconds, _ = run_measured(
+            argv, cwd=project.root, env=clean_env(), stdout=handle, stderr=subprocess.STDOUT
+        )
+    if code != 0:
+        raise BenchError(f"bench/peak.py failed (exit {code}); see {log}")
+    return json.loads(figures.read_text()) | {"seconds": round(seconds, 3)}
+
+
+def cnn_figures(project: Project, metrics: dict[str, Any]) -> dict[str, Any]:
+    """The CNN's speed and accuracy (validation; answer key when the data has one)."""
+    leaderboard = project.root / "metrics" / "leaderboard.json"
+    test = json.loads(leaderboard.read_text()).get("test", {}) if leaderboard.exists() else {}
+    keys = ("images_per_second", "fit_seconds", "val_accuracy", "epochs", "train_rows")
+    return {key: metrics[key] for key in keys} | {"test_accuracy": test.get("cnn")}
+
+
+def run_precision(project: Project, pipeline: dict[str, Any]) -> dict[str, Any]:
+    """The CNN again in the other precision (`dvc exp run -S train_cnn.precision=...`), next
+    to the pipeline's run; then the workspace back to the pipeline's committed run."""
+    used = pipeline["metrics"]["cnn"]["precision"]
+    other = "mixed_bfloat16" if used == "float32" else "float32"
+    figures = {used: cnn_figures(project, pipeline["metrics"]["cnn"])}
+    argv = [DVC, "exp", "run", "-S", f"train_cnn.precision={other}"]
+    result = project.command("exp-precision", argv)
+    cnn = model_metrics(project)["cnn"]
+    if cnn["precision"] != other:
+        raise BenchError(f"train_cnn ran in {cnn['precision']}, not {other}")
+    figures[cnn["precision"]] = cnn_figures(project, cnn)
+    git = ["git", "checkout", "."]
+    subprocess.run(git, cwd=project.root, env=project.env, check=True, capture_output=True)
+    project.command("restore", [DVC, "checkout", "--force"])
+    return {
+        "seconds": result["seconds"],
+        "command": shlex.join(["dvc", *argv[1:]]),
+        "stages_run": result["stages_run"],
+        "cnn": figures,
+    }
+
+
 def run_cnn_change(project: Project) -> dict[str, Any]:
-    """Commit the pipeline's run, then `dvc exp run -S train_cnn.seed=N+1`: which stages ran,
-    against those that may (train_cnn and the stages downstream of it)."""
-    commit_all(project.root, project.env, "pipeline run")
+    """`dvc exp run -S train_cnn.seed=N+1` on the committed pipeline run: which stages ran,
+    against those that may (check_params, train_cnn and the stages downstream of it)."""
     seed = project.params()["train_cnn"]["seed"] + 1
     argv = [DVC, "exp", "run", "-S", f"train_cnn.seed={seed}"]
     result = project.command("exp-train-cnn", argv)
-    allowed = downstream(resolved_dvc_yaml(project.root), ["train_cnn"])
+    dvc_yaml = resolved_dvc_yaml(project.root)
+    allowed = downstream(dvc_yaml, stages_reading_param(dvc_yaml, "train_cnn.seed"))
     ran = set(result["stages_run"])
     return result | {
         "command": shlex.join(["dvc", *argv[1:]]),
@@ -373,6 +427,8 @@ def main() -> None:
             ("data", lambda: make_data(project, work / "data")),
             ("script", lambda: run_script(project, work / "data", work, results["settings"])),
             ("pipeline", lambda: run_pipeline(project, work / "data")),
+            ("peak", lambda: run_peak(project, work, args.matmul_size)),
+            ("precision", lambda: run_precision(project, results["pipeline"])),
             ("noop", lambda: run_noop(project)),
             ("cnn_change", lambda: run_cnn_change(project)),
         ]

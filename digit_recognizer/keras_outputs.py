@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from digit_recognizer.console import log
+from digit_recognizer.console import PipelineError, log
 from digit_recognizer.files import (
     atomic_paths,
     save_csv,
@@ -106,15 +106,35 @@ def _numbered_shared_objects(config: Any, numbers: dict[int, int] | None = None)
     return copy
 
 
-def save_keras_outputs(
-    name: str, model: Any, data: SplitData, history: pd.DataFrame, paths: TrainingPaths
-) -> None:
-    """Write a trained network's model, history CSV, probabilities and metrics JSON.
+def check_converged(history: pd.DataFrame, section: str) -> None:
+    """Stop with a PipelineError when the training loss became NaN or infinite (it diverged)."""
+    diverged = history[~np.isfinite(history["loss"])]
+    if len(diverged):
+        epoch, loss = diverged.iloc[0][["epoch", "loss"]]
+        raise PipelineError(
+            f"loss became {loss} in epoch {int(epoch)}: nothing saved "
+            f"(lower {section}.learning_rate)"
+        )
 
-    The model is saved before predicting: saving needs extra memory for a while, and this
-    order keeps the stage's peak RSS lower.
+
+def save_keras_outputs(
+    name: str,
+    model: Any,
+    data: SplitData,
+    history: pd.DataFrame,
+    paths: TrainingPaths,
+    section: str,
+    extra_metrics: dict[str, Any] | None = None,
+) -> None:
+    """Write a trained network's model, history CSV, probabilities and metrics JSON; nothing
+    if its loss diverged (the params' `section` is named in that error).
+
+    The metrics record the precision the network was trained in, then `extra_metrics`. The
+    model is saved before predicting: saving needs extra memory for a while, and this order
+    keeps the stage's peak RSS lower.
     """
     assert paths.history is not None, "a Keras stage has a --history path"
+    check_converged(history, section)
     save_keras_model(model, paths.model)
     val_proba = predict_proba(model, data.x("val"))
     accuracy, loss = accuracy_and_loss(data.y_val, val_proba)
@@ -129,8 +149,13 @@ def save_keras_outputs(
             "epochs": len(history),
             "train_rows": len(data.y_train),
             "val_rows": len(data.y_val),
+            "precision": model.dtype_policy.name,
+            **(extra_metrics or {}),
         },
     )
     seconds = history["seconds"]
     save_timings(paths.timings, float(seconds.sum()), len(data.y_train) * len(history), seconds)
-    log(f"{name}: val_accuracy {accuracy:.4f}, {seconds.sum():.1f}s of training")
+    log(
+        f"{name}: val_accuracy {accuracy:.4f}, {seconds.sum():.1f}s of training "
+        f"({model.dtype_policy.name})"
+    )

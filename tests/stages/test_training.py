@@ -22,12 +22,14 @@ from stage_runs import (
     InProcessRunner,
     StageRunner,
     read_json,
+    snapshot,
     stage_error,
     tiny_params,
 )
 
 from digit_recognizer.keras_fit import keras_backend
 from digit_recognizer.params import read_params
+from digit_recognizer.precision import cpu_flags, has_bf16_gpu, resolve_precision
 from stages.train_cnn import CnnParams
 from stages.train_cnn import build_model as build_cnn
 from stages.train_cnn_aug import CnnAugParams
@@ -38,6 +40,7 @@ from stages.train_mlp import build_model as build_mlp
 pytestmark = pytest.mark.training
 
 KERAS_MODELS = [("mlp", "flat"), ("cnn", "images"), ("cnn_aug", "images")]  # name, features
+OUTPUT_OPTIONS = ("--model", "--predictions", "--metrics", "--timings", "--history")
 
 
 def check_predictions(folder: Path, name: str, prepared: Path) -> dict[str, np.ndarray]:
@@ -183,8 +186,9 @@ def test_train_keras_outputs(keras_runs: dict[str, list[Path]], prepared: Path, 
     assert timings["fit_seconds"] > 0 and timings["images_per_second"] > 0
 
     values = read_json(folder / "metrics" / f"{name}.json")
-    keys = ["val_accuracy", "val_loss", "params", "epochs", "train_rows", "val_rows"]
+    keys = ["val_accuracy", "val_loss", "params", "epochs", "train_rows", "val_rows", "precision"]
     assert list(values) == keys  # the same keys for every network: one row each in metrics show
+    assert values["precision"] == "float32"  # params.yaml's default
     assert values["epochs"] == epochs
     assert values["val_accuracy"] > 0.2  # well above chance (0.1) even after a tiny fit
     assert values["val_accuracy"] == pytest.approx(history["val_accuracy"].iloc[-1], abs=1e-4)
@@ -196,6 +200,94 @@ def test_train_keras_outputs(keras_runs: dict[str, list[Path]], prepared: Path, 
         assert {"config.json", "model.weights.h5"} <= set(bundle.namelist())
         config = json.loads(bundle.read("config.json"))
     assert config["config"]["name"] == name
+
+
+# --------------------------------------------------------------------------- precision
+
+
+def layer_policies(model: Path) -> list[str]:
+    """The dtype policy of each layer but the input in a saved `.keras` file, from its config."""
+    with zipfile.ZipFile(model) as bundle:
+        layers = json.loads(bundle.read("config.json"))["config"]["layers"]
+    return [
+        layer["config"]["dtype"]["config"]["name"]
+        for layer in layers
+        if layer["class_name"] != "InputLayer"  # its dtype is that of the data: float32
+    ]
+
+
+@pytest.mark.parametrize(("name", "kind"), KERAS_MODELS)
+def test_bfloat16_run_writes_what_a_float32_run_writes(
+    keras_runs, prepared: Path, tmp_path: Path, name: str, kind: str
+) -> None:
+    """`precision: mixed_bfloat16`: the same files, metrics keys, history columns and
+    probability arrays as float32, with the precision recorded; the softmax stays float32."""
+    runner = StageRunner(tmp_path)
+    runner.params(**{f"train_{name}__precision": "mixed_bfloat16"})
+    runner(f"train_{name}", *training_args(prepared, name, kind))
+    reference = keras_runs[name][0]
+    outputs = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*"))
+    assert outputs == sorted(
+        p.relative_to(reference).as_posix()
+        for p in reference.rglob("*.*")
+        if p.name not in ("stdout.txt", "stderr.txt")
+    )
+    bf16, f32 = (
+        read_json(tmp_path / "metrics" / f"{name}.json"),
+        read_json(reference / "metrics" / f"{name}.json"),
+    )
+    assert list(bf16) == list(f32)
+    assert (bf16["precision"], f32["precision"]) == ("mixed_bfloat16", "float32")
+    assert bf16["params"] == f32["params"] and bf16["epochs"] == f32["epochs"]
+    assert bf16["val_accuracy"] > 0.2
+    assert list(history_frame(tmp_path, name).columns) == list(history_frame(reference, name))
+    check_predictions(tmp_path, name, prepared)  # float32 probabilities summing to 1
+
+    policies = layer_policies(tmp_path / "models" / f"{name}.keras")
+    assert policies[-1] == "float32"  # the softmax output
+    assert set(policies[:-1]) == {"mixed_bfloat16"}
+    assert set(layer_policies(reference / "models" / f"{name}.keras")) == {"float32"}
+
+
+def test_auto_precision_records_what_it_chose(prepared: Path, tmp_path: Path) -> None:
+    """`auto` trains in what resolve_precision picks for this machine, and records that."""
+    runner = StageRunner(tmp_path)
+    runner.params(train_mlp__precision="auto")
+    runner("train_mlp", *training_args(prepared, "mlp", "flat"))
+    keras_backend(0)  # TensorFlow, to look for a GPU as the stage did
+    chosen = resolve_precision("auto", cpu_flags(), has_bf16_gpu())
+    assert read_json(tmp_path / "metrics" / "mlp.json")["precision"] == chosen
+
+
+# --------------------------------------------------------------------------- divergence
+
+
+@pytest.mark.parametrize(("name", "kind"), KERAS_MODELS)
+def test_a_diverging_network_stops_before_saving_anything(
+    prepared: Path, tmp_path: Path, name: str, kind: str
+) -> None:
+    """A learning rate of 1e12 makes the loss NaN in the first epoch: training stops there
+    (of 3 epochs), one line naming the param, exit 1, and the outputs of an earlier run byte
+    for byte as they were."""
+    runner = StageRunner(tmp_path)
+    runner.params(**{f"train_{name}__learning_rate": 1e12, f"train_{name}__epochs": 3})
+    args = training_args(prepared, name, kind)
+    outputs = [tmp_path / args[i + 1] for i, arg in enumerate(args) if arg in OUTPUT_OPTIONS]
+    for number, path in enumerate(outputs):  # an earlier run's files
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(f"earlier output {number}".encode())
+    before = snapshot(outputs)
+
+    result = runner(f"train_{name}", *args, ok=None, DIGITS_QUIET=None)
+    assert [line.split()[:2] for line in result.stdout.splitlines()] == [["epoch", "1/3"]]
+    message = stage_error(result, f"train_{name}")
+    assert message == (
+        f"loss became nan in epoch 1: nothing saved (lower train_{name}.learning_rate)"
+    )
+    assert snapshot(outputs) == before
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == sorted(
+        ["params.yaml", *(p.name for p in outputs)]
+    )  # no temporary files left
 
 
 @pytest.mark.parametrize("name", ["mlp", "cnn", "cnn_aug"])
