@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from digit_recognizer.console import log
-from digit_recognizer.params import boolean, integer, param, positive, random_seed
+from digit_recognizer.params import boolean, choice, integer, param, positive, random_seed
+from digit_recognizer.precision import PRECISIONS, use_precision
 from digit_recognizer.training import SplitData
 
 ACTIVATIONS = (
@@ -40,10 +41,12 @@ class KerasFitParams:
     learning_rate: float = param(positive())
     jit_compile: bool = param(boolean)
     steps_per_execution: int = param(integer(1))
+    precision: str = param(choice(*PRECISIONS))  # auto: mixed_bfloat16 where it pays
 
 
-def keras_backend(seed: int) -> Any:
-    """Import Keras on TensorFlow with this project's CPU settings, seeded; return `keras`.
+def keras_backend(seed: int, precision: str = "float32") -> Any:
+    """Import Keras on TensorFlow with this project's CPU settings, seeded, its models built
+    next in `precision` (precision.py: float32, mixed_bfloat16 or auto); return `keras`.
 
     TensorFlow turns oneDNN on by itself only on some CPUs and leaves it off on others, where
     it speeds the CNN up (README, "Speed on a CPU"); so it is switched on here, before
@@ -56,6 +59,7 @@ def keras_backend(seed: int) -> Any:
         import keras
 
     keras.utils.set_random_seed(seed)
+    use_precision(keras, precision)
     return keras
 
 
@@ -105,32 +109,19 @@ def fit(model: Any, data: SplitData, params: KerasFitParams, lr_decay: float = 1
     whole batches, which is faster than handing numpy arrays to `fit` on a 2-core CPU and keeps
     no second copy of the images in a shuffle buffer. With `lr_decay` below 1, the learning
     rate of epoch e (from 0) is `params.learning_rate * lr_decay ** e`; at 1 (the default)
-    it stays constant and nothing is added to the training loop.
+    it stays constant and nothing is added to the training loop. A NaN loss stops training
+    at the end of that batch; the history then ends with that epoch.
     """
-    import tensorflow as tf
-
-    def dataset(x: np.ndarray, y: np.ndarray, shuffle: bool) -> Any:
-        images, labels = tf.constant(x), tf.constant(y.astype(np.int32))
-        rows = tf.data.Dataset.range(len(x))
-        if shuffle:
-            rows = rows.shuffle(len(x), seed=params.seed, reshuffle_each_iteration=True)
-        options = tf.data.Options()
-        options.autotune.enabled = False
-        batches = rows.batch(params.batch_size).map(
-            lambda index: (tf.gather(images, index), tf.gather(labels, index))
-        )
-        return batches.prefetch(2).with_options(options)
-
     timer = epoch_timer(params.epochs)
-    callbacks = [timer]
+    callbacks = [stop_on_nan(), timer]
     if lr_decay != 1.0:
         callbacks.insert(0, epoch_decay(params.learning_rate, lr_decay))
     # the memory-mapped training images are referenced only while they become a tensor, so
     # their pages are released once it is built
-    train = dataset(data.x("train"), data.y_train, shuffle=True)
+    train = batches(data.x("train"), data.y_train, params.batch_size, params.seed)
     history = model.fit(
         train,
-        validation_data=dataset(data.x("val"), data.y_val, shuffle=False),
+        validation_data=batches(data.x("val"), data.y_val, params.batch_size),
         epochs=params.epochs,
         shuffle=False,  # the dataset reshuffles itself each epoch
         verbose=0,
@@ -143,6 +134,25 @@ def fit(model: Any, data: SplitData, params: KerasFitParams, lr_decay: float = 1
     return frame[HISTORY_COLUMNS]
 
 
+def batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int | None = None) -> Any:
+    """A tf.data pipeline of (images, labels) batches; shuffled each epoch when given a seed.
+
+    The arrays become tensors once; row indices are shuffled and whole batches gathered.
+    """
+    import tensorflow as tf
+
+    images, labels = tf.constant(x), tf.constant(y.astype(np.int32))
+    rows = tf.data.Dataset.range(len(x))
+    if seed is not None:
+        rows = rows.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    gathered = rows.batch(batch_size).map(
+        lambda index: (tf.gather(images, index), tf.gather(labels, index))
+    )
+    return gathered.prefetch(2).with_options(options)
+
+
 def epoch_decay(learning_rate: float, rate: float) -> Any:
     """A Keras callback setting the learning rate of epoch e (from 0) to learning_rate * rate**e.
 
@@ -152,6 +162,20 @@ def epoch_decay(learning_rate: float, rate: float) -> Any:
     import keras
 
     return keras.callbacks.LearningRateScheduler(lambda epoch: learning_rate * rate**epoch)
+
+
+def stop_on_nan() -> Any:
+    """A Keras callback ending training after the first batch whose loss is not finite: Keras'
+    TerminateOnNaN without its message, as the stage reports the divergence in one line."""
+    import keras
+
+    class StopOnNaN(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+            loss = (logs or {}).get("loss")
+            if loss is not None and not np.isfinite(loss):
+                self.model.stop_training = True
+
+    return StopOnNaN()
 
 
 def release_freed_memory() -> None:

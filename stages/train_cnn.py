@@ -6,21 +6,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from digit_recognizer.console import run
-from digit_recognizer.keras_fit import (
-    ACTIVATIONS,
-    KerasFitParams,
-    compile_model,
-    fit,
-    keras_backend,
-)
-from digit_recognizer.keras_outputs import save_keras_outputs
+from digit_recognizer.distribute import DistributedFitParams, save_trained, train
+from digit_recognizer.keras_fit import ACTIVATIONS, compile_model, keras_backend
 from digit_recognizer.mnist import IMAGE_SIDE, N_CLASSES
 from digit_recognizer.params import choice, int_list, integer, number, optional, param, read_params
 from digit_recognizer.training import load_split_data, parse_training_paths
 
 
 @dataclass(frozen=True)
-class CnnParams(KerasFitParams):
+class CnnParams(DistributedFitParams):
     filters: tuple[int, ...] = param(int_list(1))  # one convolution block per entry
     kernel_size: int = param(integer(1))
     conv_activation: str | None = param(optional(choice(*ACTIVATIONS)))  # null: the notebook's
@@ -46,7 +40,7 @@ def build_model(keras: Any, params: CnnParams) -> Any:
     model.add(layers.Flatten())
     model.add(layers.Dense(params.dense_units, activation="relu"))
     model.add(layers.Dropout(params.dropout))
-    model.add(layers.Dense(N_CLASSES, activation="softmax"))
+    model.add(layers.Dense(N_CLASSES, activation="softmax", dtype="float32"))
     return compile_model(keras, model, params)
 
 
@@ -55,10 +49,9 @@ def main() -> None:
     params = read_params(CnnParams, "train_cnn")
     data = load_split_data(paths.features, paths.split)
 
-    keras = keras_backend(params.seed)
-    model = build_model(keras, params)
-    history = fit(model, data, params)
-    save_keras_outputs("cnn", model, data, history, paths)
+    keras = keras_backend(params.seed, params.precision)
+    trained = train(keras, build_model, data, params)  # on the devices `distribute` names
+    save_trained("cnn", trained, data, paths, section="train_cnn")
 
 
 if __name__ == "__main__":

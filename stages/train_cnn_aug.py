@@ -10,8 +10,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from digit_recognizer.console import run
-from digit_recognizer.keras_fit import KerasFitParams, compile_model, fit, keras_backend
-from digit_recognizer.keras_outputs import save_keras_outputs
+from digit_recognizer.distribute import DistributedFitParams, save_trained, train
+from digit_recognizer.keras_fit import compile_model, keras_backend
 from digit_recognizer.mnist import IMAGE_SIDE, N_CLASSES
 from digit_recognizer.params import choice, int_list, integer, number, param, read_params
 from digit_recognizer.training import load_split_data, parse_training_paths
@@ -20,7 +20,7 @@ SECTION = "train_cnn_aug"
 
 
 @dataclass(frozen=True)
-class CnnAugParams(KerasFitParams):
+class CnnAugParams(DistributedFitParams):
     filters: tuple[int, ...] = param(int_list(1))  # one block per entry, its convolutions' filters
     convs_per_block: int = param(integer(1))  # 3x3 convolutions (batch norm, relu) per block
     pooling: str = param(choice("max", "strided"))  # a block's end: 2x2 max-pool | stride-2 conv
@@ -74,7 +74,7 @@ def build_model(keras: Any, params: CnnAugParams) -> Any:
         layers.BatchNormalization(momentum=params.batch_norm_momentum),
         layers.Activation("relu"),
         layers.Dropout(params.dropout),
-        layers.Dense(N_CLASSES, activation="softmax"),
+        layers.Dense(N_CLASSES, activation="softmax", dtype="float32"),
     ]
     return compile_model(keras, keras.Sequential(stack, name="cnn_aug"), params)
 
@@ -86,10 +86,9 @@ def main() -> None:
         params = replace(params, seed=paths.seed)
     data = load_split_data(paths.features, paths.split)
 
-    keras = keras_backend(params.seed)
-    model = build_model(keras, params)
-    history = fit(model, data, params, lr_decay=params.lr_decay)
-    save_keras_outputs(paths.model.stem, model, data, history, paths)
+    keras = keras_backend(params.seed, params.precision)
+    trained = train(keras, build_model, data, params, params.lr_decay)  # as `distribute` says
+    save_trained(paths.model.stem, trained, data, paths, section=SECTION)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ def build_model(keras: Any, params: MlpParams) -> Any:
     model = keras.Sequential([keras.Input((N_PIXELS,))], name="mlp")
     for units in params.layers:
         model.add(keras.layers.Dense(units, activation=params.activation))
-    model.add(keras.layers.Dense(N_CLASSES, activation="softmax"))
+    model.add(keras.layers.Dense(N_CLASSES, activation="softmax", dtype="float32"))
     return compile_model(keras, model, params)
 
 
@@ -39,10 +39,10 @@ def main() -> None:
     params = read_params(MlpParams, "train_mlp")
     data = load_split_data(paths.features, paths.split)
 
-    keras = keras_backend(params.seed)
+    keras = keras_backend(params.seed, params.precision)
     model = build_model(keras, params)
     history = fit(model, data, params)
-    save_keras_outputs("mlp", model, data, history, paths)
+    save_keras_outputs("mlp", model, data, history, paths, section="train_mlp")
 
 
 if __name__ == "__main__":
