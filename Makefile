@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(strip $(TENSORFLOW))
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: setup repro compare chromium remote test test-fast lint bench clean-venv
+.PHONY: setup repro compare chromium remote remote-s3 train-workers test test-fast lint bench clean-venv
 
 setup: $(STAMP) $(PLOTS_TEMPLATE)
 
@@ -48,6 +48,21 @@ compare:  # needs the venv set up (make setup)
 remote: $(STAMP)
 	test -n "$(DIR)" || (echo "usage: make remote DIR=/path/to/shared/dvc-cache" >&2; false)
 	dvc remote add --default --force shared "$(abspath $(DIR))"
+
+# the same remote on S3, or on an S3-compatible store with ENDPOINT=https://host:port (dvc-s3
+# comes with `setup`; with pip alone, the s3 extra); keys go only to the git-ignored
+# .dvc/config.local: dvc remote modify --local shared access_key_id ... (README, "Team and
+# scale-out")
+remote-s3: $(STAMP)
+	test -n "$(URL)" || (echo "usage: make remote-s3 URL=s3://bucket/path [ENDPOINT=https://host:port]" >&2; false)
+	dvc remote add --default --force shared "$(URL)"
+	test -z "$(ENDPOINT)" || dvc remote modify shared endpointurl "$(ENDPOINT)"
+
+# N local workers (default 2) train STAGE (default train_cnn) with its dvc.yaml command and
+# `distribute: multi_worker` set in params.yaml; then `dvc commit -f STAGE` records the result
+# (README, "Several devices and workers")
+train-workers: $(STAMP)
+	python -m digit_recognizer.workers $(or $(N),2) --stage $(or $(STAGE),train_cnn)
 
 test: $(STAMP) $(PLOTS_TEMPLATE) chromium
 	python -m pytest
