@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -75,7 +77,10 @@ def save_keras_model(model: Any, path: Path) -> None:
         atomic_paths(path) as (tmp,),
         tempfile.TemporaryDirectory(dir=path.parent, prefix=temporary_prefix(path)) as folder,
     ):
-        model.save(folder, zipped=False)
+        try:
+            model.save(folder, zipped=False)
+        except RuntimeError as err:  # how h5py reports a failed write (a full disk, say)
+            raise _as_os_error(err, path) from err
         metadata = Path(folder) / "metadata.json"
         undated = {k: v for k, v in json.loads(metadata.read_text()).items() if k != "date_saved"}
         metadata.write_text(json.dumps(undated))
@@ -87,6 +92,16 @@ def save_keras_model(model: Any, path: Path) -> None:
                     member = zip_member(file.relative_to(folder).as_posix())
                     with open(file, "rb") as source, archive.open(member, "w") as target:
                         shutil.copyfileobj(source, target, CHUNK_BYTES)
+
+
+def _as_os_error(err: RuntimeError, path: Path) -> Exception:
+    """h5py's "file write failed: ... errno = 28 ..." as the OSError it stands for, naming
+    the model file; any other RuntimeError as it is."""
+    found = re.search(r"errno = (\d+)", str(err))
+    if found is None:
+        return err
+    number = int(found.group(1))
+    return OSError(number, os.strerror(number), str(path))
 
 
 def _numbered_shared_objects(config: Any, numbers: dict[int, int] | None = None) -> Any:
