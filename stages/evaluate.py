@@ -18,7 +18,7 @@ from sklearn.metrics import precision_recall_fscore_support
 
 from digit_recognizer.console import log, run
 from digit_recognizer.files import atomic_paths, load_array, save_csv, save_json
-from digit_recognizer.metrics import accuracy_and_loss
+from digit_recognizer.metrics import accuracy_and_loss, read_history
 from digit_recognizer.mnist import IMAGE_SIDE, N_CLASSES
 from digit_recognizer.params import integer, param, read_params, stage_parser
 from digit_recognizer.predictions import MODEL_NAMES, load_predictions
@@ -127,7 +127,7 @@ def main() -> None:
         name: load_predictions(args.predictions / f"{name}.npz", val_rows=len(labels))["val"]
         for name in MODEL_NAMES
     }
-    histories = {name: pd.read_csv(args.history / f"{name}.csv") for name in NETWORKS}
+    histories = {name: read_history(args.history / f"{name}.csv") for name in NETWORKS}
     results = {}
     for name, proba in probas.items():
         results[name] = scores(labels, proba)
