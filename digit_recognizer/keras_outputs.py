@@ -162,8 +162,6 @@ def save_keras_outputs(
             "val_loss": round(loss, 6),
             "params": int(model.count_params()),
             "epochs": len(history),
-            "train_rows": len(data.y_train),
-            "val_rows": len(data.y_val),
             "precision": model.dtype_policy.name,
             **(extra_metrics or {}),
         },

@@ -50,7 +50,6 @@ def main() -> None:
     params = read_params(EnsembleParams, "ensemble")
 
     y_val = load_array(args.split / "y_val.npy", mmap=False)
-    train_rows = len(load_array(args.split / "y_train.npy"))
     files = [args.predictions / f"{name}.npz" for name in params.models]
     proba = average_predictions(files, len(y_val))
     accuracy, loss = accuracy_and_loss(y_val, proba["val"])
@@ -60,8 +59,6 @@ def main() -> None:
         {
             "val_accuracy": round(accuracy, 6),
             "val_loss": round(loss, 6),
-            "train_rows": train_rows,
-            "val_rows": len(y_val),
         },
     )
     log(f"ensemble of {', '.join(params.models)}: val_accuracy {accuracy:.4f}")

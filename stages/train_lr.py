@@ -76,8 +76,6 @@ def main() -> None:
             "val_loss": round(loss, 6),
             "params": int(model.coef_.size + model.intercept_.size),
             "iterations": iterations,
-            "train_rows": len(y_train),
-            "val_rows": len(y_val),
         },
     )
     save_timings(paths.timings, fit_seconds, len(y_train) * iterations, epoch_seconds=())
