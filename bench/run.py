@@ -300,12 +300,14 @@ def run_pipeline(project: Project, data: Path) -> dict[str, Any]:
 
 
 def model_metrics(project: Project) -> dict[str, dict[str, Any]]:
-    """Each model's metrics (metrics/models/NAME.json) and timings (timings/NAME.json) of the
-    copy's last run, in one mapping per model."""
+    """Each model's metrics (metrics/models/NAME.json), timings (timings/NAME.json) and
+    training rows (metrics/split.json) of the copy's last run, in one mapping per model."""
     root = project.root
+    split = json.loads((root / "metrics" / "split.json").read_text())["split"]
     return {
         name: json.loads((root / "metrics" / "models" / f"{name}.json").read_text())
         | json.loads((root / "timings" / f"{name}.json").read_text())
+        | {"train_rows": split["train_rows"]}
         for name in ("lr", "mlp", "cnn")
     }
 
