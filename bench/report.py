@@ -20,7 +20,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 RSS_LIMIT_MB = 1500.0  # 1.5 GB, per stage
-FULL_LIMIT_SECONDS = 15 * 60
+FULL_LIMIT_SECONDS = 25 * 60  # the Kaggle-scale experiment, every model
+FULL_NOTEBOOK_LIMIT_SECONDS = 8 * 60  # its notebook models' part
 CNN_GOAL = {True: 3.0, False: 1.4}  # CNN images/s over the script's: with AMX, without
 BEGIN = "<!-- make bench: begin (bench/report.py rewrites this part) -->"
 END = "<!-- make bench: end -->"
@@ -33,6 +34,17 @@ LIKE_FOR_LIKE = {
     "mlp": ("train_mlp",),
     "cnn": ("train_cnn",),
 }
+STRONG_STAGES = ("train_cnn_aug", "ensemble")  # beyond the notebook (train_cnn_aug_seed@N too)
+
+
+def strong(stage: str) -> bool:
+    """A stage of the models the notebook does not have: the strong CNNs and their ensemble."""
+    return stage.split("@")[0].removesuffix("_seed") in STRONG_STAGES
+
+
+def strong_seconds(run: dict[str, Any]) -> float:
+    """Wall seconds of a run's strong-model stages."""
+    return sum(stage["seconds"] for name, stage in run["stages"].items() if strong(name))
 
 
 def ratio(a: float, b: float) -> float:
@@ -58,7 +70,8 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         ),
         key=lambda item: item[2],
     )
-    wall = ratio(pipeline["seconds"], script["seconds"])
+    notebook_part = pipeline["seconds"] - strong_seconds(pipeline)
+    wall = ratio(notebook_part, script["seconds"])
     speed = {
         model: (pipeline["metrics"][model]["images_per_second"], script[model]["images_per_second"])
         for model in ("mlp", "cnn")
@@ -75,9 +88,10 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
 
     return [
         {
-            "target": "end-to-end `dvc repro --force` wall time",
+            "target": "end-to-end `dvc repro --force` wall time, the strong models' stages "
+            "left out",
             "goal": "<= 0.5x script",
-            "measured": f"{pipeline['seconds']:.1f} s vs {script['seconds']:.1f} s = {wall:.2f}x",
+            "measured": f"{notebook_part:.1f} s vs {script['seconds']:.1f} s = {wall:.2f}x",
             "met": wall <= 0.5,
         },
         speed_target("cnn", "CNN", CNN_GOAL["amx_bf16" in results["machine"]["cpu_flags"]]),
@@ -103,10 +117,22 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             "met": False if peak > RSS_LIMIT_MB else (True if at_scale else None),
         },
         {
-            "target": "`dvc exp run -S sample_fraction=1` at Kaggle scale",
+            "target": "`dvc exp run -S sample_fraction=1` at Kaggle scale, every model",
             "goal": f"<= {FULL_LIMIT_SECONDS // 60} min",
             "measured": f"{full['seconds'] / 60:.1f} min" if full else "not run (--full)",
             "met": full["seconds"] <= FULL_LIMIT_SECONDS if at_scale else None,
+        },
+        {
+            "target": "the same, the strong models' stages left out",
+            "goal": f"<= {FULL_NOTEBOOK_LIMIT_SECONDS // 60} min",
+            "measured": (
+                f"{(full['seconds'] - strong_seconds(full)) / 60:.1f} min"
+                if full
+                else "not run (--full)"
+            ),
+            "met": full["seconds"] - strong_seconds(full) <= FULL_NOTEBOOK_LIMIT_SECONDS
+            if at_scale
+            else None,
         },
     ]
 
@@ -125,6 +151,7 @@ def status(met: bool | None) -> str:
 
 def markdown(results: dict[str, Any]) -> str:
     """The tables of one run: targets, stages, like for like, models, and the settings."""
+    scored_full = bool((results.get("full") or {}).get("key_accuracy"))
     return (
         "\n\n".join(
             [
@@ -139,6 +166,7 @@ def markdown(results: dict[str, Any]) -> str:
                 like_for_like_table(results),
                 models_table(results),
                 *([precision_table(results)] if "precision" in results else []),
+                *([full_models_table(results)] if scored_full else []),
                 settings_line(results),
             ]
         )
@@ -228,13 +256,14 @@ def like_for_like_table(results: dict[str, Any]) -> str:
         ours = sum(pipeline["stages"][s]["seconds"] for s in stages)
         theirs = script["parts"][part]
         rows.append([part, ", ".join(stages), f"{ours:.1f}", f"{theirs:.1f}", times(ours, theirs)])
+    notebook_part = pipeline["seconds"] - strong_seconds(pipeline)
     rows.append(
         [
             "**whole run**",
-            "`dvc repro --force` / script process",
-            f"{pipeline['seconds']:.1f}",
+            "`dvc repro --force` without the strong models' stages / script process",
+            f"{notebook_part:.1f}",
             f"{script['seconds']:.1f}",
-            times(pipeline["seconds"], script["seconds"]),
+            times(notebook_part, script["seconds"]),
         ]
     )
     largest = max(s["peak_rss_mb"] for s in pipeline["stages"].values())
@@ -276,6 +305,31 @@ def models_table(results: dict[str, Any]) -> str:
     header += ["script val acc", "pipeline test acc", "script test acc"]
     title = "Models (training images/s; accuracy on the shared validation rows and the test set):"
     return title + "\n\n" + table(header, rows)
+
+
+def full_models_table(results: dict[str, Any]) -> str:
+    """Every model of the `--full` experiment: its stage's wall seconds, its accuracy on the
+    validation rows and on the answer key (digits never seen in training)."""
+    full = results["full"]
+    scores = full["key_accuracy"]
+    stages = {name.split("@")[0]: stage for name, stage in full["stages"].items()}
+
+    def seconds(model: str) -> str:
+        if model.startswith("cnn_aug_s"):
+            stage = full["stages"].get(f"train_cnn_aug_seed@{model.removeprefix('cnn_aug_s')}")
+        else:
+            stage = stages.get("ensemble" if model == "ensemble" else f"train_{model}")
+        return f"{stage['seconds']:.0f}" if stage else ""
+
+    rows = [[m, seconds(m), f"{s['val']:.4f}", f"{s['key']:.4f}"] for m, s in scores.items()]
+    title = f"`{full['command']}`, every model"
+    if results["settings"]["source"] == "kaggle_scale":
+        title += (
+            " (validation is inflated with this source: varied copies of one digit fall on "
+            "both sides of the split; the answer key's digits are never trained on)"
+        )
+    title += ":"
+    return title + "\n\n" + table(["model", "stage wall s", "val acc", "answer key acc"], rows)
 
 
 def settings_line(results: dict[str, Any]) -> str:

@@ -112,8 +112,10 @@ def train(
     data: SplitData,
     params: DistributedFitParams,
     lr_decay: float = 1.0,
+    max_epoch_rows: int | None = None,
 ) -> Trained:
-    """Build the network with `build(keras, params)` and train it as `params.distribute` says.
+    """Build the network with `build(keras, params)` and train it as `params.distribute` says;
+    `lr_decay` and `max_epoch_rows` as keras_fit.fit has them.
 
     Under a strategy the model is built inside its scope with the global batch size and one
     batch per call into TensorFlow (Keras 3 fails under MirroredStrategy with more); the
@@ -123,7 +125,7 @@ def train(
     """
     if params.distribute == "none":
         model = build(keras, params)
-        return Trained(model, fit(model, data, params, lr_decay))
+        return Trained(model, fit(model, data, params, lr_decay, max_epoch_rows))
     config = tf_config() if params.distribute == "multi_worker" else None
     strategy = make_strategy(params)
     replicas = strategy.num_replicas_in_sync
@@ -132,11 +134,11 @@ def train(
     with strategy.scope():
         model = build(keras, run_params)
     if config is None:
-        history = fit(model, data, run_params, lr_decay)
+        history = fit(model, data, run_params, lr_decay, max_epoch_rows)
         copy = one_device_copy(keras, build, params, model)
         return Trained(copy, history, params.distribute, replicas)
     chief = is_chief(config)
-    history = fit_across_workers(strategy, model, data, run_params, lr_decay, chief)
+    history = fit_across_workers(strategy, model, data, run_params, lr_decay, chief, max_epoch_rows)
     task = (config["task"]["type"], int(config["task"]["index"]))
     workers = sum(len(addresses) for addresses in config["cluster"].values())
     copy = one_device_copy(keras, build, params, model)

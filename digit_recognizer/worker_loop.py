@@ -21,6 +21,7 @@ from digit_recognizer.keras_fit import (
     HISTORY_COLUMNS,
     KerasFitParams,
     batches,
+    epoch_steps,
     release_freed_memory,
 )
 from digit_recognizer.training import SplitData
@@ -33,14 +34,16 @@ def fit_across_workers(
     params: KerasFitParams,
     lr_decay: float,
     report: bool,
+    max_epoch_rows: int | None = None,
 ) -> pd.DataFrame:
     """Train `model` (built in `strategy`'s scope) for `params.epochs`; return the history.
 
     `params.batch_size` is the global batch. The history has the columns and meaning of
     Keras `fit`'s: mean loss and accuracy over the epoch's training digits, then over the
     validation digits, and the training seconds. With `report`, an epoch line is logged as
-    `fit` does. The learning rate of epoch e (from 0) is `learning_rate * lr_decay ** e`; a
-    NaN loss ends training after that epoch.
+    `fit` does. The learning rate of epoch e (from 0) is `learning_rate * lr_decay ** e`; an
+    epoch is at most `max_epoch_rows` rows, as in `fit`; a NaN loss ends training after that
+    epoch.
     """
     import keras
     import tensorflow as tf
@@ -84,22 +87,26 @@ def fit_across_workers(
         for variable, values in zip(statistics, local, strict=True):
             variable.assign(strategy.reduce("MEAN", values, axis=None))
 
+    steps = epoch_steps(len(data.y_train), params, max_epoch_rows)
+    x, y = data.x("train"), data.y_train
     train = sharded(
-        strategy, batches(data.x("train"), data.y_train, params.batch_size, params.seed)
+        strategy, batches(x, y, params.batch_size, params.seed, endless=steps is not None)
     )
+    endless = iter(train) if steps is not None else None  # one stream over all epochs
+    train_steps = steps or math.ceil(len(y) / params.batch_size)
     val = sharded(strategy, batches(data.x("val"), data.y_val, params.batch_size))
+    val_steps = math.ceil(len(data.y_val) / params.batch_size)
     rows = []
     for epoch in range(params.epochs):
         if lr_decay != 1.0:
             optimizer.learning_rate = params.learning_rate * lr_decay**epoch
         start = time.perf_counter()
-        loss, correct, count = run_epoch(train_step, train, len(data.y_train), params.batch_size)
+        iterator = iter(train) if endless is None else endless
+        loss, correct, count = run_epoch(train_step, iterator, train_steps)
         if statistics:
             statistics_step()  # the mean over the workers, the same on every worker
         seconds = round(time.perf_counter() - start, 4)
-        val_loss, val_correct, val_count = run_epoch(
-            val_step, val, len(data.y_val), params.batch_size
-        )
+        val_loss, val_correct, val_count = run_epoch(val_step, iter(val), val_steps)
         row = {
             "epoch": epoch + 1,
             "loss": loss / count,
@@ -129,14 +136,13 @@ def sharded(strategy: Any, dataset: Any) -> Any:
     return strategy.experimental_distribute_dataset(dataset.with_options(options))
 
 
-def run_epoch(step: Any, dataset: Any, rows: int, batch_size: int) -> list[float]:
-    """Run `step` over every global batch of `dataset`; return its summed totals.
+def run_epoch(step: Any, iterator: Any, steps: int) -> list[float]:
+    """Run `step` `steps` times on `iterator` (of global batches); return the summed totals.
 
     Every worker runs the same number of steps (a step is a collective operation), counted
     from the rows rather than from the end of a worker's shard.
     """
-    iterator = iter(dataset)
     total = np.zeros(3)
-    for _ in range(math.ceil(rows / batch_size)):
+    for _ in range(steps):
         total += step(iterator).numpy()
     return [float(value) for value in total]

@@ -13,7 +13,15 @@ from digit_recognizer.console import run
 from digit_recognizer.distribute import DistributedFitParams, save_trained, train
 from digit_recognizer.keras_fit import compile_model, keras_backend
 from digit_recognizer.mnist import IMAGE_SIDE, N_CLASSES
-from digit_recognizer.params import choice, int_list, integer, number, param, read_params
+from digit_recognizer.params import (
+    choice,
+    int_list,
+    integer,
+    number,
+    optional,
+    param,
+    read_params,
+)
 from digit_recognizer.training import load_split_data, parse_training_paths
 
 SECTION = "train_cnn_aug"
@@ -31,6 +39,7 @@ class CnnAugParams(DistributedFitParams):
     zoom: float = param(number(0.0, 1.0, high_open=True))  # up to this fraction in or out
     shift: float = param(number(0.0, 1.0, high_open=True))  # up to this fraction of the side
     lr_decay: float = param(number(0.0, 1.0, low_open=True))  # learning rate x this each epoch
+    max_epoch_rows: int | None = param(optional(integer(1)))  # an epoch's rows at most; null: all
 
 
 def augmentation(keras: Any, params: CnnAugParams) -> list[Any]:
@@ -87,7 +96,7 @@ def main() -> None:
     data = load_split_data(paths.features, paths.split)
 
     keras = keras_backend(params.seed, params.precision)
-    trained = train(keras, build_model, data, params, params.lr_decay)  # as `distribute` says
+    trained = train(keras, build_model, data, params, params.lr_decay, params.max_epoch_rows)
     save_trained(paths.model.stem, trained, data, paths, section=SECTION)
 
 

@@ -347,6 +347,26 @@ def test_seed_argument_replaces_the_params_seed(keras_runs, prepared: Path, tmp_
     assert (tmp_path / output).read_bytes() == (keras_runs["cnn_aug"][0] / output).read_bytes()
 
 
+def test_epochs_of_at_most_max_epoch_rows(keras_runs, prepared: Path, tmp_path: Path) -> None:
+    """max_epoch_rows at the number of training rows leaves an epoch one pass (the default
+    run's bytes); below it, an epoch is that many rows of a reshuffled stream: as many
+    epochs, another model."""
+    rows = len(np.load(prepared / "split" / "y_train.npy"))
+    outputs = {}
+    for limit in (rows, rows // 6):
+        folder = tmp_path / str(limit)
+        folder.mkdir()
+        runner = StageRunner(folder)
+        runner.params(train_cnn_aug__steps_per_execution=1, train_cnn_aug__max_epoch_rows=limit)
+        runner("train_cnn_aug", *training_args(prepared, "cnn_aug", "images"))
+        outputs[limit] = (folder / "predictions" / "cnn_aug.npz").read_bytes()
+        epochs = TINY_PARAMS["train_cnn_aug"]["epochs"]
+        assert len(history_frame(folder, "cnn_aug")) == epochs
+    default = (keras_runs["cnn_aug"][0] / "predictions" / "cnn_aug.npz").read_bytes()
+    assert outputs[rows] == default
+    assert outputs[rows // 6] != default
+
+
 # --------------------------------------------------------------------------- model sizes
 
 
