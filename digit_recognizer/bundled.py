@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from digit_recognizer.console import PipelineError
 from digit_recognizer.kaggle_csv import write_digits
@@ -27,6 +26,8 @@ def bundled_digits() -> tuple[np.ndarray, np.ndarray]:
 
 def split_bundled(test_size: int, seed: int) -> tuple[np.ndarray, ...]:
     """The bundled digits split (stratified, seeded): train_x, test_x, train_y, test_y."""
+    from sklearn.model_selection import train_test_split  # 1.5 s to import: only when used
+
     labels, pixels = bundled_digits()
     if not 10 <= test_size <= len(labels) - 10:
         raise PipelineError(

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import ndimage
 
 from digit_recognizer.bundled import split_bundled
 from digit_recognizer.kaggle_csv import write_digits
@@ -30,6 +29,8 @@ def varied_copies(
     within +-MAX_DEGREES, bilinear) and whole-pixel shift (within +-MAX_SHIFT per axis).
     Returns (images (count, 784), index of each image's source).
     """
+    from scipy import ndimage  # imported only by the source that needs it
+
     sources = rng.permutation(np.resize(np.arange(len(pixels)), count))
     angles = np.deg2rad(rng.uniform(-MAX_DEGREES, MAX_DEGREES, count)).astype(np.float32)
     shifts = rng.integers(-MAX_SHIFT, MAX_SHIFT + 1, (count, 2)).astype(np.float32)

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-from sklearn.metrics import precision_recall_fscore_support
 
 from digit_recognizer.console import log, run
 from digit_recognizer.files import atomic_paths, load_array, save_csv, save_json
@@ -22,6 +20,9 @@ from digit_recognizer.metrics import accuracy_and_loss, read_history
 from digit_recognizer.mnist import IMAGE_SIDE, N_CLASSES
 from digit_recognizer.params import integer, param, read_params, stage_parser
 from digit_recognizer.predictions import MODEL_NAMES, load_predictions
+
+if TYPE_CHECKING:  # matplotlib and scikit-learn are imported where used: check_params imports
+    from matplotlib.figure import Figure  # this module for its params only
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ NETWORKS = ("mlp", "cnn", "cnn_aug")  # the models with learning curves
 
 def scores(labels: np.ndarray, proba: np.ndarray) -> dict[str, object]:
     """Accuracy, log loss and per-class precision/recall/F1 of one model."""
+    from sklearn.metrics import precision_recall_fscore_support
+
     predicted = proba.argmax(axis=1)
     digits = list(range(N_CLASSES))
     precision, recall, f1, _ = precision_recall_fscore_support(
@@ -67,6 +70,8 @@ def save_figure(figure: Figure, path: Path) -> None:
 
 def digit_grid(images: np.ndarray, captions: list[str], title: str, columns: int = 8) -> Figure:
     """A grid of 28x28 digits, each with a caption."""
+    from matplotlib.figure import Figure
+
     rows = max(1, -(-len(images) // columns))
     figure = Figure(figsize=(columns * 1.2, rows * 1.45 + 0.4))
     axes = figure.subplots(rows, columns)
@@ -93,6 +98,9 @@ def most_confident_mistakes(
 
 def learning_curves(histories: dict[str, pd.DataFrame]) -> Figure:
     """Accuracy and loss per epoch, one column per network, side by side."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     figure = Figure(figsize=(5.5 * len(histories), 7))
     axes = figure.subplots(2, len(histories), squeeze=False)
     for column, (name, history) in enumerate(histories.items()):

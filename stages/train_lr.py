@@ -9,11 +9,9 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import joblib
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
 
 from digit_recognizer.console import log, run
 from digit_recognizer.files import atomic_paths, save_json
@@ -22,6 +20,9 @@ from digit_recognizer.mnist import N_CLASSES
 from digit_recognizer.params import boolean, choice, integer, param, positive, read_params
 from digit_recognizer.predictions import save_predictions
 from digit_recognizer.training import load_split_data, parse_training_paths, save_timings
+
+if TYPE_CHECKING:  # scikit-learn is imported where used: check_params imports this module
+    from sklearn.linear_model import LogisticRegression  # for its params only
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,10 @@ def class_probabilities(model: LogisticRegression, x: np.ndarray) -> np.ndarray:
 
 
 def main() -> None:
+    import joblib
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
     paths = parse_training_paths(__doc__.splitlines()[0], LrParams, "train_lr", history=False)
     params = read_params(LrParams, "train_lr")
     data = load_split_data(paths.features, paths.split)

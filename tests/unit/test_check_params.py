@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ast
 import math
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +120,18 @@ def test_the_check_does_not_import_tensorflow() -> None:
             if isinstance(node, ast.Import | ast.ImportFrom):
                 names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
                 assert not any(n.split(".")[0] in {"keras", "tensorflow"} for n in names), dep
+
+
+@pytest.mark.parametrize(
+    "module", ["stages.check_params", "stages.fetch", "stages.sample", "stages.split"]
+)
+def test_data_stages_import_no_heavy_library(module: str) -> None:
+    """check_params imports every stage for its params class and the data stages run on every
+    new dataset: neither loads scikit-learn, matplotlib, SciPy or TensorFlow (seconds each)
+    until a function that needs one runs."""
+    heavy = ("sklearn", "matplotlib", "scipy", "tensorflow", "keras")
+    code = f"import sys, {module}; print(sorted({{m.split('.')[0] for m in sys.modules}}))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, check=True
+    ).stdout
+    assert not [name for name in heavy if f"'{name}'" in loaded], loaded
