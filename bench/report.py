@@ -321,7 +321,10 @@ def full_models_table(results: dict[str, Any]) -> str:
             stage = stages.get("ensemble" if model == "ensemble" else f"train_{model}")
         return f"{stage['seconds']:.0f}" if stage else ""
 
-    rows = [[m, seconds(m), f"{s['val']:.4f}", f"{s['key']:.4f}"] for m, s in scores.items()]
+    rows = [
+        [m, seconds(m), f"{s['val']:.4f}", f"{s['key']:.4f}", s.get("key_errors", "")]
+        for m, s in scores.items()
+    ]
     title = f"`{full['command']}`, every model"
     if results["settings"]["source"] == "kaggle_scale":
         title += (
@@ -329,7 +332,8 @@ def full_models_table(results: dict[str, Any]) -> str:
             "both sides of the split; the answer key's digits are never trained on)"
         )
     title += ":"
-    return title + "\n\n" + table(["model", "stage wall s", "val acc", "answer key acc"], rows)
+    header = ["model", "stage wall s", "val acc", "answer key acc", "key errors"]
+    return title + "\n\n" + table(header, rows)
 
 
 def settings_line(results: dict[str, Any]) -> str:

@@ -400,8 +400,9 @@ def run_full(project: Project) -> dict[str, Any]:
 
 
 def key_accuracy(root: Path) -> dict[str, dict[str, float]]:
-    """Validation and answer-key accuracy of every data/predictions/NAME.npz of the copy
-    (the seeds the leaderboard leaves out included); {} without an answer key."""
+    """Validation and answer-key accuracy, and answer-key errors, of every
+    data/predictions/NAME.npz of the copy (the seeds the leaderboard leaves out included);
+    {} without an answer key."""
     answers = root / "data" / "raw" / "answers.csv"
     y_test = pd.read_csv(answers)["Label"].to_numpy() if answers.exists() else []
     if not len(y_test):
@@ -410,9 +411,11 @@ def key_accuracy(root: Path) -> dict[str, dict[str, float]]:
     scores = {}
     for path in sorted((root / "data" / "predictions").glob("*.npz")):
         with np.load(path) as proba:
+            wrong = int(np.sum(proba["test"].argmax(axis=1) != y_test))
             scores[path.stem] = {
                 "val": round(float(np.mean(proba["val"].argmax(axis=1) == y_val)), 4),
-                "key": round(float(np.mean(proba["test"].argmax(axis=1) == y_test)), 4),
+                "key": round(1 - wrong / len(y_test), 4),
+                "key_errors": wrong,
             }
     return scores
 
