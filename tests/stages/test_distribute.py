@@ -88,14 +88,18 @@ def test_mirrored_on_two_cpu_devices(tmp_path: Path, prepared: Path) -> None:
 def test_two_local_workers(tmp_path: Path, prepared: Path, name: str) -> None:
     """Two worker processes on 127.0.0.1, each in its own folder: both exit 0, only the chief
     (worker 0) writes the stage's outputs, and both end with identical weights (cnn_aug's
-    batch-norm statistics included)."""
+    batch-norm statistics included). cnn_aug trains on epochs of 200 of the 600 rows
+    (`max_epoch_rows`): one reshuffled stream across its epochs."""
     epochs = TINY_PARAMS[f"train_{name}"]["epochs"]
+    overrides = {f"train_{name}.distribute": "multi_worker"}
+    if name == "cnn_aug":
+        overrides["train_cnn_aug.max_epoch_rows"] = 200
     folders = [tmp_path / "chief", tmp_path / "worker"]
     saved_models = tmp_path / "worker-models"
     processes = []
     for folder, config in zip(folders, tf_configs(free_ports(2)), strict=True):
         folder.mkdir()
-        write_params(folder, tiny_params({f"train_{name}.distribute": "multi_worker"}))
+        write_params(folder, tiny_params(overrides))
         env = subprocess_env(
             PYTHONPATH=str(PROJECT),
             TF_CONFIG=json.dumps(config),
