@@ -59,6 +59,8 @@ from digit_recognizer.dvc_project import (
     with_overrides,
     write_params,
 )
+from digit_recognizer.predictions import load_predictions
+from digit_recognizer.submission import read_answer_labels
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "bench"
@@ -401,22 +403,23 @@ def run_full(project: Project) -> dict[str, Any]:
 
 def key_accuracy(root: Path) -> dict[str, dict[str, float]]:
     """Validation and answer-key accuracy, and answer-key errors, of every
-    data/predictions/NAME.npz of the copy (the seeds the leaderboard leaves out included);
-    {} without an answer key."""
-    answers = root / "data" / "raw" / "answers.csv"
-    y_test = pd.read_csv(answers)["Label"].to_numpy() if answers.exists() else []
+    data/predictions/NAME.npz of the copy (the seeds the leaderboard leaves out included),
+    read with the pipeline's own checks; {} without an answer key."""
+    y_val = np.load(root / "data" / "split" / "y_val.npy")
+    paths = sorted((root / "data" / "predictions").glob("*.npz"))
+    predicted = {path.stem: load_predictions(path, len(y_val)) for path in paths}
+    test_rows = len(next(iter(predicted.values()))["test"]) if predicted else 0
+    y_test = read_answer_labels(root / "data" / "raw" / "answers.csv", test_rows)
     if not len(y_test):
         return {}
-    y_val = np.load(root / "data" / "split" / "y_val.npy")
     scores = {}
-    for path in sorted((root / "data" / "predictions").glob("*.npz")):
-        with np.load(path) as proba:
-            wrong = int(np.sum(proba["test"].argmax(axis=1) != y_test))
-            scores[path.stem] = {
-                "val": round(float(np.mean(proba["val"].argmax(axis=1) == y_val)), 4),
-                "key": round(1 - wrong / len(y_test), 4),
-                "key_errors": wrong,
-            }
+    for name, proba in predicted.items():
+        wrong = int(np.sum(proba["test"].argmax(axis=1) != y_test))
+        scores[name] = {
+            "val": round(float(np.mean(proba["val"].argmax(axis=1) == y_val)), 4),
+            "key": round(1 - wrong / len(y_test), 4),
+            "key_errors": wrong,
+        }
     return scores
 
 
