@@ -29,7 +29,7 @@ START_UP_NOTICES = (
     "All log messages before absl::InitializeLog() is called are written to STDERR",
     "oneDNN custom operations are on.",
 )
-HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"]
+HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "images"]
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,8 @@ def fit(
     it stays constant and nothing is added to the training loop. With more training rows than
     `max_epoch_rows`, an epoch is that many rows of an endless reshuffled stream
     (`epoch_steps`); otherwise it is one pass over them. A NaN loss stops training at the end
-    of that batch; the history then ends with that epoch.
+    of that batch; the history then ends with that epoch. Besides Keras' figures, the history
+    holds each epoch's training seconds and how many digits it trained on (for the timings).
     """
     timer = epoch_timer(params.epochs)
     callbacks = [stop_on_nan(), timer]
@@ -143,6 +144,7 @@ def fit(
     frame = pd.DataFrame(history.history)
     frame.insert(0, "epoch", np.arange(1, len(frame) + 1))
     frame["seconds"] = timer.train_seconds
+    frame["images"] = len(y) if steps is None else steps * params.batch_size
     return frame[HISTORY_COLUMNS]
 
 

@@ -153,7 +153,7 @@ def save_keras_outputs(
     save_keras_model(model, paths.model)
     val_proba = predict_proba(model, data.x("val"))
     accuracy, loss = accuracy_and_loss(data.y_val, val_proba)
-    save_csv(paths.history, history.drop(columns="seconds"))
+    save_csv(paths.history, history.drop(columns=["seconds", "images"]))
     save_predictions(paths.predictions, val_proba, predict_proba(model, data.x("test")))
     save_json(
         paths.metrics,
@@ -167,7 +167,7 @@ def save_keras_outputs(
         },
     )
     seconds = history["seconds"]
-    save_timings(paths.timings, float(seconds.sum()), len(data.y_train) * len(history), seconds)
+    save_timings(paths.timings, float(seconds.sum()), int(history["images"].sum()), seconds)
     log(
         f"{name}: val_accuracy {accuracy:.4f}, {seconds.sum():.1f}s of training "
         f"({model.dtype_policy.name})"

@@ -86,12 +86,13 @@ def load_split_data(features: Path, split: Path) -> SplitData:
 def save_timings(
     path: Path, fit_seconds: float, images: int, epoch_seconds: Iterable[float]
 ) -> None:
-    """Write how long training took: kept out of the metrics (git-ignored), since it changes
-    on every run while the results do not."""
+    """Write how long training took, on how many images (for lr: rows x iterations): kept out
+    of the metrics (git-ignored), since it changes on every run while the results do not."""
     save_json(
         path,
         {
             "fit_seconds": round(fit_seconds, 3),
+            "images": images,
             "images_per_second": round(images / fit_seconds, 1),
             "epoch_seconds": [round(float(s), 3) for s in epoch_seconds],
         },

@@ -39,11 +39,11 @@ def fit_across_workers(
     """Train `model` (built in `strategy`'s scope) for `params.epochs`; return the history.
 
     `params.batch_size` is the global batch. The history has the columns and meaning of
-    Keras `fit`'s: mean loss and accuracy over the epoch's training digits, then over the
-    validation digits, and the training seconds. With `report`, an epoch line is logged as
-    `fit` does. The learning rate of epoch e (from 0) is `learning_rate * lr_decay ** e`; an
-    epoch is at most `max_epoch_rows` rows, as in `fit`; a NaN loss ends training after that
-    epoch.
+    `fit`'s: mean loss and accuracy over the epoch's training digits, then over the validation
+    digits, the training seconds and the digits trained on. With `report`, an epoch line is
+    logged as `fit` does. The learning rate of epoch e (from 0) is `learning_rate * lr_decay **
+    e`; an epoch is at most `max_epoch_rows` rows, as in `fit`; a NaN loss ends training after
+    that epoch.
     """
     import keras
     import tensorflow as tf
@@ -114,6 +114,7 @@ def fit_across_workers(
             "val_loss": val_loss / val_count,
             "val_accuracy": val_correct / val_count,
             "seconds": seconds,
+            "images": int(count),
         }
         rows.append(row)
         if report:

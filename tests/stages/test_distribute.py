@@ -135,6 +135,9 @@ def test_two_local_workers(tmp_path: Path, prepared: Path, name: str) -> None:
         2,
     )
     assert "multi_worker: 2 replicas in sync, 64 per step" in results[0].stdout
+    rows = len(np.load(prepared / "split" / "y_train.npy"))
+    epoch_images = 4 * 64 if name == "cnn_aug" else rows  # max_epoch_rows 200: 4 steps of 64
+    assert read_json(chief / "timings" / f"{name}.json")["images"] == epochs * epoch_images
     assert f"epoch {epochs}/{epochs}" in results[0].stdout and "epoch" not in results[1].stdout
     assert sorted(p.name for p in worker.iterdir()) == ["params.yaml"]  # nothing else written
     assert sorted(p.name for p in saved_models.iterdir()) == [f"{name}-worker-1.keras"]

@@ -8,6 +8,7 @@ outputs in a temp dir.
 from __future__ import annotations
 
 import json
+import math
 import zipfile
 from pathlib import Path
 
@@ -349,19 +350,20 @@ def test_seed_argument_replaces_the_params_seed(keras_runs, prepared: Path, tmp_
 
 def test_epochs_of_at_most_max_epoch_rows(keras_runs, prepared: Path, tmp_path: Path) -> None:
     """max_epoch_rows at the number of training rows leaves an epoch one pass (the default
-    run's bytes); below it, an epoch is that many rows of a reshuffled stream: as many
-    epochs, another model."""
+    run's bytes); below it, an epoch is that many rows of a reshuffled stream, in whole
+    batches: as many epochs, another model; the timings count the digits trained on."""
     rows = len(np.load(prepared / "split" / "y_train.npy"))
+    epochs, batch = (TINY_PARAMS["train_cnn_aug"][key] for key in ("epochs", "batch_size"))
     outputs = {}
-    for limit in (rows, rows // 6):
+    for limit, epoch_images in ((rows, rows), (rows // 6, math.ceil(rows / 6 / batch) * batch)):
         folder = tmp_path / str(limit)
         folder.mkdir()
         runner = StageRunner(folder)
         runner.params(train_cnn_aug__steps_per_execution=1, train_cnn_aug__max_epoch_rows=limit)
         runner("train_cnn_aug", *training_args(prepared, "cnn_aug", "images"))
         outputs[limit] = (folder / "predictions" / "cnn_aug.npz").read_bytes()
-        epochs = TINY_PARAMS["train_cnn_aug"]["epochs"]
         assert len(history_frame(folder, "cnn_aug")) == epochs
+        assert read_json(folder / "timings" / "cnn_aug.json")["images"] == epochs * epoch_images
     default = (keras_runs["cnn_aug"][0] / "predictions" / "cnn_aug.npz").read_bytes()
     assert outputs[rows] == default
     assert outputs[rows // 6] != default
