@@ -1,14 +1,12 @@
-"""The limit the CNN's training speed is measured against, on this CPU.
+"""The limit the networks' training speed is measured against, on this CPU.
 
 Measures the peak of a square matrix product per precision (float32, and bfloat16 inputs as
 `mixed_bfloat16` computes them) with the pipeline's TensorFlow settings, and counts the
-floating-point operations the CNN of ./params.yaml (`train_cnn`) costs per training image:
-2 per multiply-add of its convolutions and dense layers, times 3 for a training step (the
-forward pass, and the gradients for the inputs and for the weights). With a measured images/s,
-images/s x FLOP per image is the rate the CNN achieves, to set against the peak.
-
-    python bench/peak.py                     # a table, from the project root
-    python bench/peak.py --json peak.json    # the figures as JSON (bench/run.py uses this)
+floating-point operations of one image's forward pass through each network of ./params.yaml
+(dense net, CNN, strong CNN): 2 per multiply-add of its convolutions and dense layers. A
+training step costs 3 times that (the forward pass, and the gradients for the inputs and for
+the weights). With a measured images/s, images/s x FLOP per image is the rate a network
+achieves, to set against the peak.
 """
 
 from __future__ import annotations
@@ -54,18 +52,25 @@ def forward_flops(model: Any) -> int:
 
 
 def measure(size: int, repeats: int) -> dict[str, Any]:
-    """Peak GFLOP/s per precision, the CNN's training FLOPs per image, what `auto` picks."""
+    """Peak GFLOP/s per precision, each network's forward FLOPs per image, what `auto` picks."""
     sys.path.insert(0, str(REPO))
     from digit_recognizer.keras_fit import keras_backend
     from digit_recognizer.params import read_params
     from digit_recognizer.precision import cpu_flags, has_bf16_gpu, resolve_precision
-    from stages.train_cnn import CnnParams, build_model
+    from stages import train_cnn, train_cnn_aug, train_mlp
 
-    params = read_params(CnnParams, "train_cnn")
-    keras = keras_backend(params.seed)
+    networks = {
+        "mlp": (train_mlp, train_mlp.MlpParams, "train_mlp"),
+        "cnn": (train_cnn, train_cnn.CnnParams, "train_cnn"),
+        "cnn_aug": (train_cnn_aug, train_cnn_aug.CnnAugParams, "train_cnn_aug"),
+    }
+    keras = keras_backend(seed=0)
     import tensorflow as tf
 
-    model = build_model(keras, params)
+    forward = {
+        name: forward_flops(stage.build_model(keras, read_params(kind, section)))
+        for name, (stage, kind, section) in networks.items()
+    }
     return {
         "matmul_size": size,
         "matmul_repeats": repeats,
@@ -73,7 +78,8 @@ def measure(size: int, repeats: int) -> dict[str, Any]:
             policy: round(matmul_gflops(tf, dtype, size, repeats), 1)
             for policy, dtype in PRECISIONS.items()
         },
-        "cnn_training_flops_per_image": TRAINING_PASSES * forward_flops(model),
+        "forward_flops_per_image": forward,
+        "training_passes": TRAINING_PASSES,
         "auto_precision": resolve_precision("auto", cpu_flags(), has_bf16_gpu()),
     }
 
@@ -90,7 +96,9 @@ def main() -> None:
     print(f"matmul {args.size}x{args.size}, best of {args.repeats}:")
     for policy, gflops in figures["matmul_gflops"].items():
         print(f"  {policy}: {gflops} GFLOP/s")
-    print(f"CNN: {figures['cnn_training_flops_per_image'] / 1e6:.1f} MFLOP per training image")
+    for name, flops in figures["forward_flops_per_image"].items():
+        training = figures["training_passes"] * flops / 1e6
+        print(f"{name}: {flops / 1e6:.1f} MFLOP per image forward, {training:.1f} training")
     print(f"precision auto resolves to {figures['auto_precision']} here")
 
 

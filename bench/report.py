@@ -40,12 +40,13 @@ STRONG_STAGES = ("train_cnn_aug", "ensemble")  # beyond the notebook (train_cnn_
 def notebook_seconds(run: dict[str, Any]) -> float:
     """A run's wall seconds without its strong-model stages (the strong CNNs, their extra
     seeds and the ensemble), which the notebook script has no counterpart for."""
-    strong = [
-        stage["seconds"]
-        for name, stage in run["stages"].items()
-        if name.split("@")[0].removesuffix("_seed") in STRONG_STAGES
-    ]
+    strong = [stage["seconds"] for name, stage in run["stages"].items() if is_strong(name)]
     return run["seconds"] - sum(strong)
+
+
+def is_strong(stage: str) -> bool:
+    """A strong-model stage: train_cnn_aug, its seeds (train_cnn_aug_seed@N), ensemble."""
+    return stage.split("@")[0].removesuffix("_seed") in STRONG_STAGES
 
 
 def ratio(a: float, b: float) -> float:
@@ -162,6 +163,7 @@ def markdown(results: dict[str, Any]) -> str:
                 models_table(results),
                 *([precision_table(results)] if "precision" in results else []),
                 *([full_models_table(results)] if scored_full else []),
+                *([floor_table(results)] if results.get("full") and "peak" in results else []),
                 settings_line(results),
             ]
         )
@@ -172,7 +174,7 @@ def markdown(results: dict[str, Any]) -> str:
 def precision_table(results: dict[str, Any]) -> str:
     """The CNN in float32 and mixed_bfloat16, each against the matmul peak of its precision."""
     precision, peak = results["precision"], results["peak"]
-    flops = peak["cnn_training_flops_per_image"]
+    flops = peak["training_passes"] * peak["forward_flops_per_image"]["cnn"]
     rows = []
     for name, cnn in precision["cnn"].items():
         achieved = cnn["images_per_second"] * flops / 1e9
@@ -309,12 +311,7 @@ def full_models_table(results: dict[str, Any]) -> str:
     scores = full["key_accuracy"]
 
     def seconds(model: str) -> str:
-        """The wall seconds of the stage that wrote `model`'s predictions."""
-        if model.startswith("cnn_aug_s"):
-            name = "train_cnn_aug_seed@" + model.removeprefix("cnn_aug_s")
-        else:
-            name = model if model == "ensemble" else f"train_{model}"
-        stage = full["stages"].get(name)
+        stage = full["stages"].get(stage_of(model))
         return f"{stage['seconds']:.0f}" if stage else ""
 
     rows = [
@@ -330,6 +327,65 @@ def full_models_table(results: dict[str, Any]) -> str:
     title += ":"
     header = ["model", "stage wall s", "val acc", "answer key acc", "key errors"]
     return title + "\n\n" + table(header, rows)
+
+
+def stage_of(model: str) -> str:
+    """The stage that writes `model`'s predictions: train_cnn_aug_seed@2 for cnn_aug_s2."""
+    if model.startswith("cnn_aug_s"):
+        return "train_cnn_aug_seed@" + model.removeprefix("cnn_aug_s")
+    return model if model == "ensemble" else f"train_{model}"
+
+
+def floor_seconds(model: dict[str, Any], forward_flops: int, peak: dict[str, Any]) -> float:
+    """The least time a network's work in one stage could take at this CPU's matmul peak in
+    its precision: every training image's 3 passes, a forward pass of the validation rows
+    after each epoch, then of the validation and test rows for the saved predictions."""
+    trained = model["images"]
+    forward_only = model["val_rows"] * (model["epochs"] + 1) + model["test_rows"]
+    flops = forward_flops * (peak["training_passes"] * trained + forward_only)
+    return flops / (peak["matmul_gflops"][model["precision"]] * 1e9)
+
+
+def floor_table(results: dict[str, Any]) -> str:
+    """The --full run's networks at the matmul peak: how far below its goals the CPU allows.
+
+    A floor per network (`floor_seconds`); a run's floor is its networks' floors plus every
+    other stage and DVC itself as measured.
+    """
+    full, peak = results["full"], results["peak"]
+    floors, rows = {}, []
+    for name, model in full["metrics"].items():
+        network = "cnn_aug" if name.startswith("cnn_aug") else name
+        if network not in peak["forward_flops_per_image"]:
+            continue  # lr: no matrix products to speak of
+        stage = stage_of(name)
+        floors[stage] = floor_seconds(model, peak["forward_flops_per_image"][network], peak)
+        wall = full["stages"][stage]["seconds"]
+        rows.append(
+            [name, model["precision"], f"{floors[stage]:.0f}", f"{wall:.0f}",
+             f"{floors[stage] / wall:.0%}"]
+        )  # fmt: skip
+
+    def at_floor(total: float, stages: dict[str, float]) -> float:
+        """`total` with these stages' measured seconds replaced by their floors."""
+        return total - sum(full["stages"][s]["seconds"] for s in stages) + sum(stages.values())
+
+    every = at_floor(full["seconds"], floors)
+    notebook = {stage: floor for stage, floor in floors.items() if not is_strong(stage)}
+    part = at_floor(notebook_seconds(full), notebook)
+    title = (
+        f"`{full['command']}` at this CPU's matmul peak: each network's floor is its stage's "
+        f"matrix products (training, validation after each epoch, predictions) at "
+        f"{peak['matmul_gflops']['float32']:.0f} GFLOP/s in float32 (bench/peak.py), nothing "
+        "for its start-up, data and saving: the least time this CPU allows."
+    )
+    header = ["model", "precision", "floor s", "stage wall s", "floor / wall"]
+    summary = (
+        f"With every network at its floor and the other stages as measured, the run would take "
+        f"{every / 60:.1f} min (goal {FULL_LIMIT_SECONDS // 60}) and its notebook models' part "
+        f"{part / 60:.1f} min (goal {FULL_NOTEBOOK_LIMIT_SECONDS // 60})."
+    )
+    return title + "\n\n" + table(header, rows) + "\n\n" + summary
 
 
 def settings_line(results: dict[str, Any]) -> str:
@@ -356,9 +412,11 @@ peak RSS measured with `os.wait4`); then the CNN once more in the other precisio
 (`dvc exp run -S train_cnn.precision=mixed_bfloat16`), next to the limit it is measured against
 (`bench/peak.py`: the peak GFLOP/s of a matrix product in each precision on that CPU); then a
 no-op `dvc repro`, then `dvc exp run -S train_cnn.seed=...` to check that only `train_cnn` and
-what follows rerun; `--full` adds `dvc exp run -S sample_fraction=1` at Kaggle scale. Results
-also go to `bench/results/latest.json` (git-ignored). Images/s count training rows x epochs
-over the training part of the epochs (validation excluded), the same way on both sides.
+what follows rerun; `--full` adds `dvc exp run -S sample_fraction=1` at Kaggle scale, with
+each network's stage set against its floor (its FLOPs at that peak). Results
+also go to `bench/results/latest.json` (git-ignored). Images/s count the digits trained on
+(training rows x epochs, or fewer with the strong CNN's `max_epoch_rows`) over the training
+part of the epochs (validation excluded), the same way on both sides.
 
 The script does what the notebook did (logistic regression on raw 0..255 pixels, numpy arrays
 into `fit`); the pipeline runs with its `params.yaml` defaults (among them scaled pixels for the

@@ -8,22 +8,23 @@ made a git repo:
   3. pipeline: `dvc repro --force` from scratch, which fetches the same files again (checked
      byte for byte); every stage command runs under bench/measure.py for its wall seconds and
      peak RSS; then committed;
-  4. peak: bench/peak.py, the limit the CNN is measured against: a matrix product's peak
-     GFLOP/s per precision on this CPU, and the CNN's FLOPs per training image;
+  4. peak: bench/peak.py, the limit the networks are measured against: a matrix product's
+     peak GFLOP/s per precision on this CPU, and each network's FLOPs per image;
   5. precision: `dvc exp run -S train_cnn.precision=mixed_bfloat16` (or float32, whichever
      step 3 did not use): the CNN in both precisions on the same data and seed; then the
      workspace back to step 3's run (`git checkout .`, `dvc checkout`);
   6. a no-op `dvc repro` (three times), then `dvc exp run -S train_cnn.seed=N+1`, checking
-     which stages ran;
+     which stages ran; then the workspace back to step 3's run again;
   7. with --full, `dvc exp run -S sample_fraction=1`: every model at that scale, with each
-     one's validation and answer-key accuracy.
+     one's validation and answer-key accuracy (report.py also sets each network's stage
+     against its floor: its FLOPs at step 4's peak).
 Writes the measurements to OUT/latest.json and the commands' output to OUT/logs/*.log;
 bench/report.py renders them as BENCHMARKS.md (`make bench` runs both).
 
     python bench/run.py                      # the real comparison
     python bench/run.py --full               # plus the Kaggle-scale experiment
     python bench/run.py --train-rows 600 --test-rows 100 --mlp-epochs 1 --cnn-epochs 1 \
-        --mlp-layers 32,16 --out /tmp/bench      # a quick check
+        --cnn-aug-epochs 1 --mlp-layers 32,16 --out /tmp/bench      # a quick check
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--sample-fraction", type=float)
     parser.add_argument("--mlp-epochs", type=int)
     parser.add_argument("--cnn-epochs", type=int)
+    parser.add_argument("--cnn-aug-epochs", type=int, help="the strong CNN's (train_cnn_aug)")
     parser.add_argument(
         "--mlp-layers",
         type=lambda text: [int(units) for units in text.split(",")],
@@ -103,6 +105,7 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
         "sample_fraction": args.sample_fraction,
         "train_mlp.epochs": args.mlp_epochs,
         "train_cnn.epochs": args.cnn_epochs,
+        "train_cnn_aug.epochs": args.cnn_aug_epochs,
         "train_mlp.layers": args.mlp_layers,
     }
     return {"fetch.source": args.source} | {k: v for k, v in chosen.items() if v is not None}
@@ -303,15 +306,19 @@ def run_pipeline(project: Project, data: Path) -> dict[str, Any]:
 
 
 def model_metrics(project: Project) -> dict[str, dict[str, Any]]:
-    """Each model's metrics (metrics/models/NAME.json), timings (timings/NAME.json) and
-    training rows (metrics/split.json) of the copy's last run, in one mapping per model."""
+    """Each trained model's metrics (metrics/models/NAME.json) and timings (timings/NAME.json)
+    of the copy's last run, with its rows (metrics/split.json, metrics/fetch.json), in one
+    mapping per model: lr, mlp, cnn, and the strong CNN's seeds."""
     root = project.root
     split = json.loads((root / "metrics" / "split.json").read_text())["split"]
+    fetch = json.loads((root / "metrics" / "fetch.json").read_text())["fetch"]
+    rows = {"train_rows": split["train_rows"], "val_rows": split["val_rows"]}
     return {
-        name: json.loads((root / "metrics" / "models" / f"{name}.json").read_text())
-        | json.loads((root / "timings" / f"{name}.json").read_text())
-        | {"train_rows": split["train_rows"]}
-        for name in ("lr", "mlp", "cnn")
+        timings.stem: json.loads((root / "metrics" / "models" / timings.name).read_text())
+        | json.loads(timings.read_text())
+        | rows
+        | {"test_rows": fetch["test_rows"]}
+        for timings in sorted((root / "timings").glob("*.json"))
     }
 
 
@@ -326,8 +333,8 @@ def run_noop(project: Project) -> dict[str, Any]:
 
 
 def run_peak(project: Project, work: Path, size: int) -> dict[str, Any]:
-    """bench/peak.py with the copy's params.yaml: matmul peak GFLOP/s per precision, the
-    CNN's training FLOPs per image, and what `precision: auto` resolves to here."""
+    """bench/peak.py with the copy's params.yaml: matmul peak GFLOP/s per precision, each
+    network's FLOPs per image, and what `precision: auto` resolves to here."""
     figures = work / "peak.json"
     argv = [PYTHON, str(BENCH / "peak.py"), "--size", str(size), "--json", str(figures)]
     log = project.logs / "peak.log"
@@ -360,9 +367,7 @@ def run_precision(project: Project, pipeline: dict[str, Any]) -> dict[str, Any]:
     if cnn["precision"] != other:
         raise BenchError(f"train_cnn ran in {cnn['precision']}, not {other}")
     figures[cnn["precision"]] = cnn_figures(project, cnn)
-    git = ["git", "checkout", "."]
-    subprocess.run(git, cwd=project.root, env=project.env, check=True, capture_output=True)
-    project.command("restore", [DVC, "checkout", "--force"])
+    restore_committed_run(project)
     return {
         "seconds": result["seconds"],
         "command": shlex.join(["dvc", *argv[1:]]),
@@ -371,12 +376,22 @@ def run_precision(project: Project, pipeline: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def restore_committed_run(project: Project) -> None:
+    """The workspace back to the committed pipeline run: `dvc exp run` leaves its params and
+    outputs in the workspace, where the next experiment would start from them."""
+    git = ["git", "checkout", "."]
+    subprocess.run(git, cwd=project.root, env=project.env, check=True, capture_output=True)
+    project.command("restore", [DVC, "checkout", "--force"])
+
+
 def run_cnn_change(project: Project) -> dict[str, Any]:
     """`dvc exp run -S train_cnn.seed=N+1` on the committed pipeline run: which stages ran,
-    against those that may (check_params, train_cnn and the stages downstream of it)."""
+    against those that may (check_params, train_cnn and the stages downstream of it); then
+    the workspace back to the committed run."""
     seed = project.params()["train_cnn"]["seed"] + 1
     argv = [DVC, "exp", "run", "-S", f"train_cnn.seed={seed}"]
     result = project.command("exp-train-cnn", argv)
+    restore_committed_run(project)
     dvc_yaml = resolved_dvc_yaml(project.root)
     allowed = downstream(dvc_yaml, stages_reading_param(dvc_yaml, "train_cnn.seed"))
     ran = set(result["stages_run"])
@@ -389,7 +404,10 @@ def run_cnn_change(project: Project) -> dict[str, Any]:
 
 def run_full(project: Project) -> dict[str, Any]:
     """`dvc exp run -S sample_fraction=1`: the Kaggle-scale experiment, every model; with the
-    leaderboard and each model's validation and answer-key accuracy (key_accuracy)."""
+    leaderboard and each model's validation and answer-key accuracy (key_accuracy). It starts
+    from the committed params: no earlier experiment's change may leak into it."""
+    if subprocess.run(["git", "diff", "--quiet"], cwd=project.root, env=project.env).returncode:
+        raise BenchError("the workspace differs from the committed run before the full run")
     argv = [DVC, "exp", "run", "-S", "sample_fraction=1"]
     result = project.command("exp-full", argv)
     leaderboard = json.loads((project.root / "metrics" / "leaderboard.json").read_text())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,15 @@ def make_dvc_project(root: Path, params: dict[str, Any] | None = None) -> DvcPro
     project = DvcProject(root, root.parent / f"{root.name}-site-cache")
     init_repo(root, project.env)
     commit_all(root, project.env, "project copy for tests")
+    return project
+
+
+def copy_dvc_project(source: DvcProject, root: Path) -> DvcProject:
+    """A copy of `source` in `root`: work tree, git history and DVC cache, as if its commands
+    had run there (`first_repro` included); DVC's site cache starts empty."""
+    shutil.copytree(source.root, root, symlinks=True)
+    project = DvcProject(root, root.parent / f"{root.name}-site-cache")
+    project.first_repro = source.first_repro
     return project
 
 

@@ -36,7 +36,8 @@ TARGET_NAMES = [
 def test_bench_runs_end_to_end_on_tiny_data(tmp_path: Path) -> None:
     out, benchmarks = tmp_path / "results", tmp_path / "BENCHMARKS.md"
     options = ["--train-rows", "400", "--test-rows", "60", "--sample-fraction", "0.5"]
-    options += ["--mlp-epochs", "1", "--cnn-epochs", "1", "--mlp-layers", "16"]
+    options += ["--mlp-epochs", "1", "--cnn-epochs", "1", "--cnn-aug-epochs", "1"]
+    options += ["--mlp-layers", "16", "--matmul-size", "512"]
     env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
     result = subprocess.run(
         [sys.executable, str(PROJECT / "bench" / "run.py"), *options, "--out", str(out)],

@@ -3,8 +3,9 @@
 dvc.yaml lists each stage's script and the `digit_recognizer` modules it imports (checked by
 tests/unit/test_code_deps.py); here a comment appended to a copied module must make
 `dvc status` report the stages listing it, and `dvc repro` rerun those (and at most what
-follows them), never a stage that does not run that code. One module-scoped project: one
-full repro, then each test edits a file and reruns, leaving it up to date for the next.
+follows them), never a stage that does not run that code. One module-scoped project, a
+copy of the tier's reproduced one; each test edits a file and reruns, leaving it up to date
+for the next.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from dvc_runs import DvcProject, all_output, make_dvc_project
+from dvc_runs import DvcProject, all_output, copy_dvc_project
 from stage_runs import describe
 
 from digit_recognizer.dvc_project import downstream, stages_depending_on, stages_run
@@ -28,10 +29,8 @@ def training(dvc_yaml: dict) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> DvcProject:
-    project = make_dvc_project(tmp_path_factory.mktemp("code-changes") / "project")
-    project.first_repro = project.dvc("repro")
-    return project
+def project(tmp_path_factory: pytest.TempPathFactory, reproduced: DvcProject) -> DvcProject:
+    return copy_dvc_project(reproduced, tmp_path_factory.mktemp("code-changes") / "project")
 
 
 def edit(project: DvcProject, path: str) -> set[str]:

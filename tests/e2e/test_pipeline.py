@@ -1,9 +1,10 @@
 """The whole pipeline through the real `dvc` CLI, in a temp git repo with tiny params.
 
-One module-scoped project runs `dvc repro` once (about half a minute); the tests then run in
-file order against it, each leaving it up to date for the next: no-op repro, a train_cnn
-param change, `dvc exp run -S sample_fraction=...`, and a bad input file. Expected stage sets
-come from dvc.yaml (its stage graph), so stages added later are covered without edits here.
+One module-scoped project, a copy of the tier's reproduced one (its first `dvc repro`); the
+tests then run in file order against it, each leaving it up to date for the next: no-op
+repro, a train_cnn param change, `dvc exp run -S sample_fraction=...`, and a bad input file.
+Expected stage sets come from dvc.yaml (its stage graph), so stages added later are covered
+without edits here.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from dvc_runs import DvcProject, all_output, make_dvc_project
+from dvc_runs import DvcProject, all_output, copy_dvc_project
 from kaggle_files import write_kaggle_csvs
 from stage_runs import TINY_PARAMS, describe
 
@@ -36,10 +37,8 @@ def out_paths(spec: dict) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> DvcProject:
-    project = make_dvc_project(tmp_path_factory.mktemp("pipeline") / "project")
-    project.first_repro = project.dvc("repro")
-    return project
+def project(tmp_path_factory: pytest.TempPathFactory, reproduced: DvcProject) -> DvcProject:
+    return copy_dvc_project(reproduced, tmp_path_factory.mktemp("pipeline") / "project")
 
 
 def test_fresh_copy_has_nothing_run(dvc_project: DvcProject) -> None:

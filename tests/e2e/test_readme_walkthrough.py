@@ -1,6 +1,6 @@
 """The README's walkthrough, run as written, in order, in a fresh clone (tiny params).
 
-A project copy runs the pipeline and commits its results, as this repository does; a fresh
+A copy of the tier's reproduced project commits its results, as this repository does; a fresh
 `git clone` of it then runs `dvc repro` (what `make repro` runs), which must reproduce the
 committed results byte for byte (git stays clean), and then every shell block of the README
 marked `<!-- walkthrough -->`: branch, commit, `dvc metrics diff main`, `git checkout main &&
@@ -13,7 +13,7 @@ import re
 import subprocess
 
 import pytest
-from dvc_runs import DvcProject, make_dvc_project
+from dvc_runs import DvcProject, copy_dvc_project
 from stage_runs import PROJECT, describe
 
 pytestmark = pytest.mark.e2e
@@ -37,9 +37,10 @@ def test_the_readme_marks_its_walkthrough() -> None:
         assert command in text
 
 
-def test_walkthrough_in_a_fresh_clone(tmp_path_factory: pytest.TempPathFactory) -> None:
-    origin = make_dvc_project(tmp_path_factory.mktemp("origin") / "project")
-    origin.dvc("repro")
+def test_walkthrough_in_a_fresh_clone(
+    tmp_path_factory: pytest.TempPathFactory, reproduced: DvcProject
+) -> None:
+    origin = copy_dvc_project(reproduced, tmp_path_factory.mktemp("origin") / "project")
     origin.git("add", "-A")
     origin.git("commit", "-q", "-m", "pipeline results")
 

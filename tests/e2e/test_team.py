@@ -1,11 +1,11 @@
 """Team and scale-out with the real `dvc`, `git` and an S3-compatible server (rclone).
 
-One project A is reproduced once (tiny params) and pushed to a bare git remote, `origin`.
-Fresh clones of origin then pull A's results from a shared folder or from S3 (`rclone serve
-s3` on 127.0.0.1, on disk) and rerun nothing; S3 keys stay in the git-ignored
-.dvc/config.local; experiments queued in A run two at a time in DVC's temp workspaces, and
-one of them travels to a clone through `dvc exp push`/`dvc exp pull`. The remotes are set
-with the Makefile's `remote` and `remote-s3` targets, as the README says.
+One project A, a copy of the tier's reproduced one (tiny params), is pushed to a bare git
+remote, `origin`. Fresh clones of origin then pull A's results from a shared folder or from
+S3 (`rclone serve s3` on 127.0.0.1, on disk) and rerun nothing; S3 keys stay in the
+git-ignored .dvc/config.local; experiments queued in A run two at a time in DVC's temp
+workspaces, and one of them travels to a clone through `dvc exp push`/`dvc exp pull`. The
+remotes are set with the Makefile's `remote` and `remote-s3` targets, as the README says.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dvc_runs import DvcProject, all_output, make_dvc_project
+from dvc_runs import DvcProject, all_output, copy_dvc_project
 from stage_runs import VENV_BIN
 
 from digit_recognizer.dvc_project import stages_run
@@ -79,14 +79,17 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
 
 
 @pytest.fixture(scope="module")
-def team(tmp_path_factory: pytest.TempPathFactory, no_machine_aws_credentials: None) -> DvcProject:
+def team(
+    tmp_path_factory: pytest.TempPathFactory,
+    no_machine_aws_credentials: None,
+    reproduced: DvcProject,
+) -> DvcProject:
     """Project A, reproduced and committed, its branch pushed to a bare git remote `origin`."""
     base = tmp_path_factory.mktemp("team")
     origin = base / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
-    first = make_dvc_project(base / "a")
+    first = copy_dvc_project(reproduced, base / "a")
     first.git("remote", "add", "origin", str(origin))
-    first.dvc("repro")
     commit_and_push(first, "results")
     return first
 

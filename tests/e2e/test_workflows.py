@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from dvc_runs import DvcProject, all_output, make_dvc_project
+from dvc_runs import DvcProject, all_output, copy_dvc_project
 from kaggle_files import write_kaggle_csvs
 from stage_runs import PROJECT, TINY_PARAMS, describe, tiny_params
 
@@ -26,9 +26,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> DvcProject:
-    project = make_dvc_project(tmp_path_factory.mktemp("workflows") / "project")
-    project.dvc("repro")
+def project(tmp_path_factory: pytest.TempPathFactory, reproduced: DvcProject) -> DvcProject:
+    project = copy_dvc_project(reproduced, tmp_path_factory.mktemp("workflows") / "project")
     project.git("add", "-A")
     project.git("commit", "-q", "-m", "baseline run")
     return project
