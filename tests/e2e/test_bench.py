@@ -118,3 +118,24 @@ def test_cnn_kernels_sums_onednn_timings_of_the_training_steps() -> None:
     total = next(line for line in lines if line.startswith("| **all oneDNN kernels**"))
     assert float(total.split("**")[3]) > 0
     assert "% of it in oneDNN kernels" in lines[-1]
+
+
+def test_dense_memory_sets_step_times_against_memory_traffic() -> None:
+    """bench/dense_memory.py on a few batches: the bandwidth, the bytes a step moves (10 passes
+    over the dense net's float32 weights) and a row per batch size."""
+    result = subprocess.run(
+        [sys.executable, str(PROJECT / "bench" / "dense_memory.py")]
+        + ["--rows", "128", "--batches", "32,64", "--peak-gflops", "100"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("CPU: ") and float(lines[1].split()[1]) > 0
+    assert lines[2] == "dense net: 12,587,950 float32 weights; a step moves 504 MB"
+    rows = [
+        line.split(" | ") for line in lines if line.startswith("| 32 ") or line.startswith("| 64 ")
+    ]
+    assert len(rows) == 2 and all(float(row[2]) > 0 for row in rows)
+    assert [row[4] for row in rows] == ["24.2 |", "48.3 |"]  # 6 x 12,587,950 x batch / 100 GFLOP/s
