@@ -7,6 +7,9 @@ floating-point operations of one image's forward pass through each network of ./
 training step costs 3 times that (the forward pass, and the gradients for the inputs and for
 the weights). With a measured images/s, images/s x FLOP per image is the rate a network
 achieves, to set against the peak.
+
+    python bench/peak.py                     # a table, from the project root
+    python bench/peak.py --json peak.json    # the figures as JSON (bench/run.py uses this)
 """
 
 from __future__ import annotations
