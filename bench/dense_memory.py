@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+from machine import cpu_model
+from peak import TRAINING_PASSES, forward_flops
 
 REPO = Path(__file__).resolve().parents[1]
 WEIGHT_PASSES = 10  # forward read, backward read, gradient write, Adam: 4 reads + 3 writes
@@ -43,7 +45,8 @@ def copy_bandwidth(repeats: int = 5) -> float:
 
 def step_times(rows: int, batches: list[int]) -> list[dict[str, float]]:
     """The dense net's seconds per training step at each batch size: two epochs of `rows`
-    random digits, timed after one epoch of warm-up; with its weights count."""
+    random digits, timed after one epoch of warm-up; with its weights count and its forward
+    FLOPs per image."""
     sys.path.insert(0, str(REPO))
     os.chdir(REPO)  # params.yaml
     from digit_recognizer.console import QUIET_VARIABLE
@@ -72,6 +75,7 @@ def step_times(rows: int, batches: list[int]) -> list[dict[str, float]]:
                 {
                     "batch": batch,
                     "weights": model.count_params(),
+                    "forward_flops": forward_flops(model),
                     "images_per_second": 2 * rows / history["seconds"].iloc[1:].sum(),
                     "step_seconds": history["seconds"].iloc[1:].sum() / steps,
                 }
@@ -93,14 +97,9 @@ def main() -> None:
 
     bandwidth = copy_bandwidth()
     times = step_times(args.rows, args.batches)
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
-        "unknown",
-    )  # fmt: skip
     weights = times[0]["weights"]
     moved = WEIGHT_PASSES * 4 * weights
-    print(f"CPU: {cpu}, {len(os.sched_getaffinity(0))} cores")
+    print(f"CPU: {cpu_model()}, {len(os.sched_getaffinity(0))} cores")
     print(f"memory: {bandwidth:.1f} GB/s (numpy copy of 256 MB, read + write, best of 5)")
     print(f"dense net: {weights:,} float32 weights; a step moves {moved / 1e6:.0f} MB")
     header = "| batch | images/s | ms per step | ms to move the step's bytes |"
@@ -116,7 +115,7 @@ def main() -> None:
             f"{moved / (bandwidth * 1e9) * 1000:.1f}",
         ]
         if args.peak_gflops:
-            flops = 3 * 2 * weights * row["batch"]  # 3 passes, 2 per multiply-add
+            flops = TRAINING_PASSES * row["forward_flops"] * row["batch"]
             cells.append(f"{flops / (args.peak_gflops * 1e9) * 1000:.1f}")
         print("| " + " | ".join(cells) + " |")
 

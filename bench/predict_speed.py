@@ -18,7 +18,6 @@ import contextlib
 import io
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -26,21 +25,13 @@ import time
 from pathlib import Path
 
 import numpy as np
+from machine import cpu_model  # bench/machine.py
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from digit_recognizer.bundled import bundled_digits  # noqa: E402
-
-
-def cpu_model() -> str:
-    """The CPU's model name from /proc/cpuinfo (else what platform knows)."""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"
 
 
 def write_pictures(folder: Path, count: int) -> None:
