@@ -133,7 +133,7 @@ def fit(
     train = batches(x, y, params.batch_size, params.seed, endless=steps is not None)
     history = model.fit(
         train,
-        validation_data=batches(data.x("val"), data.y_val, params.batch_size),
+        validation_data=batches(*data.epoch_validation(), params.batch_size),
         epochs=params.epochs,
         steps_per_epoch=steps,
         shuffle=False,  # the dataset reshuffles itself each epoch

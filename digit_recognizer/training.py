@@ -65,21 +65,30 @@ class SplitData:
     features: Path
     y_train: np.ndarray
     y_val: np.ndarray
+    epoch_val_rows: int | None = None  # validation after each epoch: these first rows; None: all
 
     def x(self, part: str) -> np.ndarray:
         """Features of `part` (train, val or test), float32, memory-mapped: a fresh map each
         call, so a caller that drops it releases its pages."""
         return load_array(self.features / f"{part}.npy")
 
+    def epoch_validation(self) -> tuple[np.ndarray, np.ndarray]:
+        """The validation images and labels checked after each epoch: the first
+        `epoch_val_rows` (a random sample, as the split shuffled them), or all of them."""
+        return self.x("val")[: self.epoch_val_rows], self.y_val[: self.epoch_val_rows]
 
-def load_split_data(features: Path, split: Path) -> SplitData:
-    """Labels from the split folder; features stay on disk until `SplitData.x` reads them."""
+
+def load_split_data(features: Path, split: Path, epoch_val_rows: int | None = None) -> SplitData:
+    """Labels from the split folder; features stay on disk until `SplitData.x` reads them.
+    `epoch_val_rows`: validation after each epoch on only that many rows (the outputs' metrics
+    still score every validation row)."""
     for part in ("train", "val", "test"):
         load_array(features / f"{part}.npy")  # fail now, with the path, if one is missing
     return SplitData(
         features,
         load_array(split / "y_train.npy", mmap=False),
         load_array(split / "y_val.npy", mmap=False),
+        epoch_val_rows,
     )
 
 

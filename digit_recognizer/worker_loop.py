@@ -94,8 +94,9 @@ def fit_across_workers(
     )
     endless = iter(train) if steps is not None else None  # one stream over all epochs
     train_steps = steps or math.ceil(len(y) / params.batch_size)
-    val = sharded(strategy, batches(data.x("val"), data.y_val, params.batch_size))
-    val_steps = math.ceil(len(data.y_val) / params.batch_size)
+    val_x, val_y = data.epoch_validation()
+    val = sharded(strategy, batches(val_x, val_y, params.batch_size))
+    val_steps = math.ceil(len(val_y) / params.batch_size)
     rows = []
     for epoch in range(params.epochs):
         if lr_decay != 1.0:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from digit_recognizer.batch_norm import fused_batch_normalization
 from digit_recognizer.console import run
 from digit_recognizer.distribute import DistributedFitParams, save_trained, train
 from digit_recognizer.keras_fit import compile_model, keras_backend
@@ -40,6 +41,7 @@ class CnnAugParams(DistributedFitParams):
     shift: float = param(number(0.0, 1.0, high_open=True))  # up to this fraction of the side
     lr_decay: float = param(number(0.0, 1.0, low_open=True))  # learning rate x this each epoch
     max_epoch_rows: int | None = param(optional(integer(1)))  # an epoch's rows at most; null: all
+    max_epoch_val_rows: int | None = param(optional(integer(1)))  # checked after each epoch
 
 
 def augmentation(keras: Any, params: CnnAugParams) -> list[Any]:
@@ -61,13 +63,17 @@ def augmentation(keras: Any, params: CnnAugParams) -> list[Any]:
 
 def build_model(keras: Any, params: CnnAugParams) -> Any:
     """Augmentation; per block: convolutions (3x3, batch norm, relu), then max-pool or a
-    stride-2 convolution, then dropout; Dense (batch norm, relu), dropout; softmax."""
+    stride-2 convolution, then dropout; Dense (batch norm, relu), dropout; softmax.
+
+    Batch norm runs in TensorFlow's fused kernel (batch_norm.py), saved as Keras' own layer.
+    """
     layers = keras.layers
+    batch_norm = fused_batch_normalization(keras)
 
     def conv(count: int, strides: int = 1) -> list[Any]:
         return [
             layers.Conv2D(count, 3, strides=strides, padding="same", use_bias=False),
-            layers.BatchNormalization(momentum=params.batch_norm_momentum),
+            batch_norm(momentum=params.batch_norm_momentum),
             layers.Activation("relu"),
         ]
 
@@ -80,7 +86,7 @@ def build_model(keras: Any, params: CnnAugParams) -> Any:
     stack += [
         layers.Flatten(),
         layers.Dense(params.dense_units, use_bias=False),
-        layers.BatchNormalization(momentum=params.batch_norm_momentum),
+        batch_norm(momentum=params.batch_norm_momentum),
         layers.Activation("relu"),
         layers.Dropout(params.dropout),
         layers.Dense(N_CLASSES, activation="softmax", dtype="float32"),
@@ -93,7 +99,7 @@ def main() -> None:
     params = read_params(CnnAugParams, SECTION)
     if paths.seed is not None:  # one of dvc.yaml's extra seeds
         params = replace(params, seed=paths.seed)
-    data = load_split_data(paths.features, paths.split)
+    data = load_split_data(paths.features, paths.split, params.max_epoch_val_rows)
 
     keras = keras_backend(params.seed, params.precision)
     trained = train(keras, build_model, data, params, params.lr_decay, params.max_epoch_rows)

@@ -369,6 +369,27 @@ def test_epochs_of_at_most_max_epoch_rows(keras_runs, prepared: Path, tmp_path: 
     assert outputs[rows // 6] != default
 
 
+def test_validation_after_each_epoch_on_at_most_max_epoch_val_rows(
+    keras_runs, prepared: Path, tmp_path: Path
+) -> None:
+    """max_epoch_val_rows changes what the history checks after each epoch (the first rows),
+    not the training: the same model and predictions; the metrics still score every row."""
+    y_val = np.load(prepared / "split" / "y_val.npy")
+    checked = len(y_val) // 4
+    runner = StageRunner(tmp_path)
+    runner.params(train_cnn_aug__max_epoch_val_rows=checked)
+    runner("train_cnn_aug", *training_args(prepared, "cnn_aug", "images"))
+    default = keras_runs["cnn_aug"][0]
+    for output in ("predictions/cnn_aug.npz", "metrics/cnn_aug.json"):
+        assert (tmp_path / output).read_bytes() == (default / output).read_bytes(), output
+    ours, theirs = history_frame(tmp_path, "cnn_aug"), history_frame(default, "cnn_aug")
+    pd.testing.assert_frame_equal(ours[["loss", "accuracy"]], theirs[["loss", "accuracy"]])
+    with np.load(tmp_path / "predictions" / "cnn_aug.npz") as saved:
+        first = np.mean(saved["val"][:checked].argmax(axis=1) == y_val[:checked])
+    assert ours["val_accuracy"].iloc[-1] == pytest.approx(first, abs=1e-4)
+    assert (ours["val_accuracy"] * checked).round(3).map(float.is_integer).all()
+
+
 # --------------------------------------------------------------------------- model sizes
 
 
