@@ -120,6 +120,23 @@ def test_cnn_kernels_sums_onednn_timings_of_the_training_steps() -> None:
     assert "% of it in oneDNN kernels" in lines[-1]
 
 
+def test_batch_norm_times_keras_and_fused_layers_on_one_cpu() -> None:
+    """bench/batch_norm.py on two batches: images/s with each layer, their ratio, the CPU."""
+    result = subprocess.run(
+        [sys.executable, str(PROJECT / "bench" / "batch_norm.py"), "--rows", "64", "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    machine, keras, fused, ratio = result.stdout.splitlines()
+    assert machine.endswith("CPUs; 64 rows, median of 1")
+    for line, layer in ((keras, "keras"), (fused, "fused")):
+        assert line.startswith(f"{layer} batch norm: ") and line.endswith(" images/s")
+        assert float(line.split()[3]) > 0
+    assert ratio.startswith("fused / keras: ") and ratio.endswith("x")
+
+
 def test_dense_memory_sets_step_times_against_memory_traffic() -> None:
     """bench/dense_memory.py on a few batches: the bandwidth, the bytes a step moves (10 passes
     over the dense net's float32 weights) and a row per batch size."""

@@ -36,6 +36,14 @@ def test_floor_counts_training_validation_and_predictions() -> None:
     assert bf16 == pytest.approx(flops / 400e9)
 
 
+def test_floor_counts_only_the_validation_rows_checked_after_each_epoch() -> None:
+    """The strong CNN's `max_epoch_val_rows`: 40 of the 100 rows after each epoch, all 100
+    for the saved predictions."""
+    capped = model(10_000, 5) | {"epoch_val_rows": 40}
+    flops = 1e7 * (3 * 10_000 + 40 * 5 + 100 + 300)
+    assert report.floor_seconds(capped, 1e7, PEAK) == pytest.approx(flops / 100e9)
+
+
 def test_floor_table_replaces_each_network_stage_by_its_floor() -> None:
     stages = {
         "fetch": 10.0,
