@@ -2,8 +2,8 @@
 
 Keras 3's BatchNormalization computes a batch's mean and variance and then normalises in
 separate element-wise passes over the activations. TensorFlow's FusedBatchNormV3 does it in
-one kernel (oneDNN's on CPU), and trained the strong CNN about 1.3x faster on 2 CPU cores
-(BENCHMARKS.md, "The strong CNN's batch norm").
+one kernel (oneDNN's on CPU), which trains the strong CNN faster (`bench/batch_norm.py`
+measures it; BENCHMARKS.md, "The strong models' time budgets").
 """
 
 from __future__ import annotations
