@@ -339,10 +339,10 @@ def stage_of(model: str) -> str:
 def floor_seconds(model: dict[str, Any], forward_flops: int, peak: dict[str, Any]) -> float:
     """The least time a network's work in one stage could take at this CPU's matmul peak in
     its precision: every training image's 3 passes, a forward pass of the validation rows
-    checked after each epoch, then of all validation and test rows for the saved predictions."""
+    checked after the epochs (`val_images`, from the stage's timings), then of all validation
+    and test rows for the saved predictions."""
     trained = model["images"]
-    per_epoch = model.get("epoch_val_rows", model["val_rows"])
-    forward_only = per_epoch * model["epochs"] + model["val_rows"] + model["test_rows"]
+    forward_only = model["val_images"] + model["val_rows"] + model["test_rows"]
     flops = forward_flops * (peak["training_passes"] * trained + forward_only)
     return flops / (peak["matmul_gflops"][model["precision"]] * 1e9)
 

@@ -308,24 +308,16 @@ def run_pipeline(project: Project, data: Path) -> dict[str, Any]:
 def model_metrics(project: Project) -> dict[str, dict[str, Any]]:
     """Each trained model's metrics (metrics/models/NAME.json) and timings (timings/NAME.json)
     of the copy's last run, with its rows (metrics/split.json, metrics/fetch.json), in one
-    mapping per model: lr, mlp, cnn, and the strong CNN's seeds. `epoch_val_rows`: the
-    validation rows checked after each epoch (the strong CNN's `max_epoch_val_rows`)."""
+    mapping per model: lr, mlp, cnn, and the strong CNN's seeds."""
     root = project.root
     split = json.loads((root / "metrics" / "split.json").read_text())["split"]
     fetch = json.loads((root / "metrics" / "fetch.json").read_text())["fetch"]
-    val_rows = split["val_rows"]
-    rows = {"train_rows": split["train_rows"], "val_rows": val_rows}
-    rows["test_rows"] = fetch["test_rows"]
-    strong_cap = project.params()["train_cnn_aug"].get("max_epoch_val_rows") or val_rows
-
-    def epoch_val_rows(model: str) -> int:
-        return min(val_rows, strong_cap) if model.startswith("cnn_aug") else val_rows
-
+    rows = {"train_rows": split["train_rows"], "val_rows": split["val_rows"]}
     return {
         timings.stem: json.loads((root / "metrics" / "models" / timings.name).read_text())
         | json.loads(timings.read_text())
         | rows
-        | {"epoch_val_rows": epoch_val_rows(timings.stem)}
+        | {"test_rows": fetch["test_rows"]}
         for timings in sorted((root / "timings").glob("*.json"))
     }
 

@@ -167,7 +167,10 @@ def save_keras_outputs(
         },
     )
     seconds = history["seconds"]
-    save_timings(paths.timings, float(seconds.sum()), int(history["images"].sum()), seconds)
+    checked = len(history) * len(data.y_val[: data.epoch_val_rows])  # after each epoch
+    save_timings(
+        paths.timings, float(seconds.sum()), int(history["images"].sum()), seconds, checked
+    )
     log(
         f"{name}: val_accuracy {accuracy:.4f}, {seconds.sum():.1f}s of training "
         f"({model.dtype_policy.name})"

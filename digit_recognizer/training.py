@@ -93,10 +93,15 @@ def load_split_data(features: Path, split: Path, epoch_val_rows: int | None = No
 
 
 def save_timings(
-    path: Path, fit_seconds: float, images: int, epoch_seconds: Iterable[float]
+    path: Path,
+    fit_seconds: float,
+    images: int,
+    epoch_seconds: Iterable[float],
+    val_images: int = 0,
 ) -> None:
-    """Write how long training took, on how many images (for lr: rows x iterations): kept out
-    of the metrics (git-ignored), since it changes on every run while the results do not."""
+    """Write how long training took, on how many images (for lr: rows x iterations), and how
+    many validation digits the epochs checked: kept out of the metrics (git-ignored), since
+    it changes on every run while the results do not."""
     save_json(
         path,
         {
@@ -104,5 +109,6 @@ def save_timings(
             "images": images,
             "images_per_second": round(images / fit_seconds, 1),
             "epoch_seconds": [round(float(s), 3) for s in epoch_seconds],
+            "val_images": val_images,
         },
     )

@@ -388,6 +388,9 @@ def test_validation_after_each_epoch_on_at_most_max_epoch_val_rows(
         first = np.mean(saved["val"][:checked].argmax(axis=1) == y_val[:checked])
     assert ours["val_accuracy"].iloc[-1] == pytest.approx(first, abs=1e-4)
     assert (ours["val_accuracy"] * checked).round(3).map(float.is_integer).all()
+    timings = read_json(tmp_path / "timings" / "cnn_aug.json")  # what bench/report.py floors
+    assert timings["val_images"] == len(ours) * checked
+    assert read_json(default / "timings" / "cnn_aug.json")["val_images"] == len(theirs) * len(y_val)
 
 
 # --------------------------------------------------------------------------- model sizes

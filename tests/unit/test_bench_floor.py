@@ -20,6 +20,7 @@ PEAK = {
 def model(images: int, epochs: int, precision: str = "float32") -> dict:
     return {
         "images": images,
+        "val_images": 100 * epochs,  # the 100 validation rows after each epoch
         "epochs": epochs,
         "val_rows": 100,
         "test_rows": 300,
@@ -39,7 +40,7 @@ def test_floor_counts_training_validation_and_predictions() -> None:
 def test_floor_counts_only_the_validation_rows_checked_after_each_epoch() -> None:
     """The strong CNN's `max_epoch_val_rows`: 40 of the 100 rows after each epoch, all 100
     for the saved predictions."""
-    capped = model(10_000, 5) | {"epoch_val_rows": 40}
+    capped = model(10_000, 5) | {"val_images": 40 * 5}
     flops = 1e7 * (3 * 10_000 + 40 * 5 + 100 + 300)
     assert report.floor_seconds(capped, 1e7, PEAK) == pytest.approx(flops / 100e9)
 
