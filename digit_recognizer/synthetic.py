@@ -6,6 +6,8 @@ the pipeline at the competition's size without its files.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,7 @@ from digit_recognizer.mnist import IMAGE_SIDE, N_PIXELS, PIXEL_COLUMNS, TRAIN_HE
 MAX_SHIFT = 2  # pixels, each way
 MAX_DEGREES = 10.0  # rotation, each way
 CHUNK_ROWS = 4096  # images transformed at a time (bounds memory)
+THREADS = min(4, os.cpu_count() or 1)  # chunks transformed at once: scipy and numpy free the GIL
 
 
 def varied_copies(
@@ -38,7 +41,9 @@ def varied_copies(
     rows, cols = np.mgrid[:IMAGE_SIDE, :IMAGE_SIDE].astype(np.float32) - centre
     images = pixels.reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
     out = np.empty((count, N_PIXELS), dtype=np.uint8)
-    for start in range(0, count, CHUNK_ROWS):
+
+    def transform(start: int) -> None:
+        """Rows start..start+CHUNK_ROWS of `out`, from the random draws made above."""
         part = slice(start, min(start + CHUNK_ROWS, count))
         cos, sin = (f(angles[part])[:, None, None] for f in (np.cos, np.sin))
         # each output pixel reads the source at the inverse shift, then the inverse rotation
@@ -50,6 +55,9 @@ def varied_copies(
             images[sources[part]].astype(np.float32), coords, order=1, mode="grid-constant"
         )
         out[part] = np.clip(np.rint(moved), 0, 255).reshape(len(cos), N_PIXELS)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(transform, range(0, count, CHUNK_ROWS)))  # list(): re-raise any error
     return out, sources
 
 
@@ -66,8 +74,14 @@ def write_kaggle_scale(
     train_images, train_sources = varied_copies(train_x, train_rows, rng)
     test_images, test_sources = varied_copies(test_x, test_rows, rng)
     paths = folder / "train.csv", folder / "test.csv", folder / "answers.csv"
-    write_digits(paths[0], TRAIN_HEADER, np.column_stack([train_y[train_sources], train_images]))
-    write_digits(paths[1], PIXEL_COLUMNS, test_images)
+    train_values = np.column_stack([train_y[train_sources], train_images])
+    with ThreadPoolExecutor(2) as pool:  # both files at once: numpy frees the GIL
+        writes = [
+            pool.submit(write_digits, paths[0], TRAIN_HEADER, train_values),
+            pool.submit(write_digits, paths[1], PIXEL_COLUMNS, test_images),
+        ]
+    for write in writes:
+        write.result()  # re-raises an error of either
     answers = pd.DataFrame({"ImageId": np.arange(1, test_rows + 1), "Label": test_y[test_sources]})
     answers.to_csv(paths[2], index=False)
     return paths

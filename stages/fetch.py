@@ -15,6 +15,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,10 +118,11 @@ def main() -> None:
         dir=args.out.parent, prefix=temporary_prefix(args.out)
     ) as scratch:
         files = SOURCES[params.source](params, args.folder, Path(scratch))
-        labels, _ = read_digits_csv(files.train, labelled=True, shown_as=files.name(files.train))
-        _, test_pixels = read_digits_csv(
-            files.test, labelled=False, shown_as=files.name(files.test)
-        )
+        with ThreadPoolExecutor(2) as pool:  # both files at once: pandas parses outside the GIL
+            train = pool.submit(read_digits_csv, files.train, True, files.name(files.train))
+            test = pool.submit(read_digits_csv, files.test, False, files.name(files.test))
+        labels, _ = train.result()  # a bad train.csv is reported first, as before
+        _, test_pixels = test.result()
         answer_rows = check_answers(files.answers, len(test_pixels)) if files.answers else 0
 
         outputs = [args.out / name for name in ("train.csv", "test.csv", "answers.csv")]

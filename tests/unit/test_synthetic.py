@@ -3,11 +3,14 @@ fast CSV writer it uses."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from digit_recognizer import synthetic
 from digit_recognizer.bundled import bundled_digits
 from digit_recognizer.kaggle_csv import read_digits_csv, write_digits
 from digit_recognizer.mnist import PIXEL_COLUMNS, TRAIN_HEADER
@@ -33,6 +36,33 @@ def test_kaggle_scale_files_are_kaggle_shaped_varied_and_seeded(tmp_path: Path) 
     second = write_kaggle_scale(again, test_size=1000, seed=0, train_rows=700, test_rows=300)
     for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes()
+
+
+# sha256 of write_kaggle_scale(test_size=1000, seed=0, train_rows=5000, test_rows=300), made
+# by the serial code before chunks ran on threads: the data behind RESULTS' Kaggle-scale figures
+PINNED_SHA256 = {
+    "train.csv": "a925ffed02a33e9628ce2078f6c8ec08de65d22d05809b043df8b54610d4ae78",
+    "test.csv": "3e916aeee18a1112320612a09fc5fe8c3eb803b180f00369ebac413aa3181f91",
+    "answers.csv": "2b53a9ac32f10b3c9c18b5816273c61dc783c1adfc234e16b3f358ce409a2946",
+}
+
+
+def test_kaggle_scale_files_are_the_pinned_bytes(tmp_path: Path) -> None:
+    paths = write_kaggle_scale(tmp_path, test_size=1000, seed=0, train_rows=5000, test_rows=300)
+    digests = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in paths}
+    assert digests == PINNED_SHA256  # 5,000 rows: two chunks, transformed on two threads
+
+
+@pytest.mark.parametrize(("threads", "chunk_rows"), [(1, 4096), (3, 7), (4, 64)])
+def test_varied_copies_do_not_depend_on_threads_or_chunks(
+    monkeypatch: pytest.MonkeyPatch, threads: int, chunk_rows: int
+) -> None:
+    _, bundled = bundled_digits()
+    expected = varied_copies(bundled[:50], 300, np.random.default_rng(4))
+    monkeypatch.setattr(synthetic, "THREADS", threads)
+    monkeypatch.setattr(synthetic, "CHUNK_ROWS", chunk_rows)
+    images, sources = varied_copies(bundled[:50], 300, np.random.default_rng(4))
+    assert np.array_equal(images, expected[0]) and np.array_equal(sources, expected[1])
 
 
 def test_varied_copies_stay_close_to_their_source() -> None:
