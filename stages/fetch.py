@@ -121,7 +121,7 @@ def main() -> None:
         with ThreadPoolExecutor(2) as pool:  # both files at once: pandas parses outside the GIL
             train = pool.submit(read_digits_csv, files.train, True, files.name(files.train))
             test = pool.submit(read_digits_csv, files.test, False, files.name(files.test))
-        labels, _ = train.result()  # a bad train.csv is reported first, as before
+        labels, _ = train.result()  # when both files are bad, train.csv is the one reported
         _, test_pixels = test.result()
         answer_rows = check_answers(files.answers, len(test_pixels)) if files.answers else 0
 
