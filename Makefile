@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 # the page template `dvc plots show` uses (.dvc/config): charts drawn with no network
 PLOTS_TEMPLATE := .dvc/plots/offline.html
 $(PLOTS_TEMPLATE): $(STAMP)
-	python -m digit_recognizer.plots_page $@
+	python -m digit_recognizer.evaluation.plots_page $@
 
 # the end-to-end tests open `dvc plots show`'s page in a headless Chromium
 CHROMIUM := $(shell command -v chromium || command -v chromium-browser)
@@ -62,7 +62,7 @@ remote-s3: $(STAMP)
 # `distribute: multi_worker` set in params.yaml; then `dvc commit -f STAGE` records the result
 # (README, "Several devices and workers")
 train-workers: $(STAMP)
-	python -m digit_recognizer.workers $(or $(N),2) --stage $(or $(STAGE),train_cnn)
+	python -m digit_recognizer.training.workers $(or $(N),2) --stage $(or $(STAGE),train_cnn)
 
 test: $(STAMP) $(PLOTS_TEMPLATE) chromium
 	python -m pytest

@@ -57,15 +57,15 @@ def forward_flops(model: Any) -> int:
 def measure(size: int, repeats: int) -> dict[str, Any]:
     """Peak GFLOP/s per precision, each network's forward FLOPs per image, what `auto` picks."""
     sys.path.insert(0, str(REPO))
-    from digit_recognizer.keras_fit import keras_backend
-    from digit_recognizer.params import read_params
-    from digit_recognizer.precision import cpu_flags, has_bf16_gpu, resolve_precision
-    from stages import train_cnn, train_cnn_aug, train_mlp
+    from digit_recognizer.models import cnn, cnn_aug, mlp
+    from digit_recognizer.params.reading import read_params
+    from digit_recognizer.training.keras_setup import keras_backend
+    from digit_recognizer.training.precision import cpu_flags, has_bf16_gpu, resolve_precision
 
     networks = {
-        "mlp": (train_mlp, train_mlp.MlpParams, "train_mlp"),
-        "cnn": (train_cnn, train_cnn.CnnParams, "train_cnn"),
-        "cnn_aug": (train_cnn_aug, train_cnn_aug.CnnAugParams, "train_cnn_aug"),
+        "mlp": (mlp, mlp.MlpParams, "train_mlp"),
+        "cnn": (cnn, cnn.CnnParams, "train_cnn"),
+        "cnn_aug": (cnn_aug, cnn_aug.CnnAugParams, "train_cnn_aug"),
     }
     keras = keras_backend(seed=0)
     import tensorflow as tf

@@ -31,7 +31,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from digit_recognizer.bundled import bundled_digits  # noqa: E402
+from digit_recognizer.data.bundled import bundled_digits  # noqa: E402
 
 
 def write_pictures(folder: Path, count: int) -> None:
@@ -69,7 +69,7 @@ def time_subprocess(folder: Path, model: str, count: int) -> float:
 
 def time_in_process(folder: Path, model: str) -> float:
     """Wall seconds of one `digits predict` call through its `main` in this process."""
-    from digit_recognizer.predict_cli import main
+    from digit_recognizer.predict.cli import main
 
     start = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
@@ -82,8 +82,8 @@ def time_in_process(folder: Path, model: str) -> float:
 
 def time_parts(folder: Path, model: str) -> tuple[float, float]:
     """Seconds to read and preprocess the pictures, and to predict them all (model loaded)."""
-    from digit_recognizer.digit_inputs import read_inputs
-    from digit_recognizer.trained_models import load_model
+    from digit_recognizer.predict.inputs import read_inputs
+    from digit_recognizer.predict.loading import load_model
 
     _, classify = load_model(model, REPO / "models")
     start = time.perf_counter()

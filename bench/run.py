@@ -49,7 +49,9 @@ import pandas as pd
 import yaml
 from measure import LOG_VARIABLE, run_measured
 
-from digit_recognizer.dvc_project import (
+# the project copies and dvc.yaml graph helpers the tests use too (tests/dvc_project.py)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from dvc_project import (  # noqa: E402
     commit_all,
     copy_project,
     downstream,
@@ -60,8 +62,9 @@ from digit_recognizer.dvc_project import (
     with_overrides,
     write_params,
 )
-from digit_recognizer.predictions import load_predictions
-from digit_recognizer.submission import read_answer_labels
+
+from digit_recognizer.data.predictions import load_predictions  # noqa: E402
+from digit_recognizer.data.submission import read_answer_labels  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "bench"

@@ -19,27 +19,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from digit_recognizer.bundled import write_bundled
 from digit_recognizer.console import log, run
-from digit_recognizer.files import atomic_paths, remove_leftovers, save_json, temporary_prefix
-from digit_recognizer.kaggle_csv import read_digits_csv
-from digit_recognizer.kaggle_download import (
+from digit_recognizer.data.bundled import write_bundled
+from digit_recognizer.data.kaggle_csv import read_digits_csv
+from digit_recognizer.data.kaggle_download import (
     download_competition,
     extract_competition_zip,
     folder_answer_key,
     folder_files,
 )
-from digit_recognizer.params import (
-    choice,
-    integer,
-    param,
-    random_seed,
-    read_params,
-    stage_parser,
-    text,
-)
-from digit_recognizer.submission import SUBMISSION_HEADER, check_answers
-from digit_recognizer.synthetic import write_kaggle_scale
+from digit_recognizer.data.submission import SUBMISSION_HEADER, check_answers
+from digit_recognizer.data.synthetic import write_kaggle_scale
+from digit_recognizer.files import atomic_paths, remove_leftovers, save_json, temporary_prefix
+from digit_recognizer.params.reading import read_params, stage_parser
+from digit_recognizer.params.sections import FetchParams
 
 
 @dataclass(frozen=True)
@@ -90,16 +83,6 @@ SOURCES: dict[str, Callable[[FetchParams, Path, Path], RawFiles]] = {
     "kaggle": kaggle,
     "folder": from_folder,
 }
-
-
-@dataclass(frozen=True)
-class FetchParams:
-    source: str = param(choice(*SOURCES))
-    test_size: int = param(integer(1))  # bundled, kaggle_scale: digits held out for test.csv
-    seed: int = param(random_seed())  # bundled, kaggle_scale
-    competition: str = param(text)  # kaggle
-    scale_train_rows: int = param(integer(1))  # kaggle_scale
-    scale_test_rows: int = param(integer(1))  # kaggle_scale
 
 
 def main() -> None:

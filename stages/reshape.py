@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from digit_recognizer.console import log, run
+from digit_recognizer.data.formats import IMAGE_SIDE, N_PIXELS
+from digit_recognizer.data.kaggle_csv import read_checked_pixels
 from digit_recognizer.files import load_array, save_arrays
-from digit_recognizer.kaggle_csv import read_checked_pixels
-from digit_recognizer.mnist import IMAGE_SIDE, N_PIXELS
 
 
 def scaled(pixels: np.ndarray) -> np.ndarray:

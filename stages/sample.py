@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from digit_recognizer.console import PipelineError, log, run
+from digit_recognizer.data.kaggle_csv import read_checked_pixels
+from digit_recognizer.evaluation.scores import class_counts
 from digit_recognizer.files import save_arrays, save_json
-from digit_recognizer.kaggle_csv import read_checked_pixels
-from digit_recognizer.metrics import class_counts
-from digit_recognizer.params import number, param, random_seed, read_params, stage_parser
-
-
-@dataclass(frozen=True)
-class SampleParams:
-    seed: int = param(random_seed())
-    sample_fraction: float = param(number(0.0, 1.0, low_open=True), top_level=True)
+from digit_recognizer.params.reading import read_params, stage_parser
+from digit_recognizer.params.sections import SampleParams
 
 
 def main() -> None:

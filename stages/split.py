@@ -2,54 +2,14 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from digit_recognizer.console import PipelineError, log, run
+from digit_recognizer.data.splitting import shuffled_split, stratified_split
+from digit_recognizer.evaluation.scores import class_counts
 from digit_recognizer.files import load_array, save_arrays, save_json
-from digit_recognizer.metrics import class_counts
-from digit_recognizer.params import (
-    boolean,
-    number,
-    param,
-    random_seed,
-    read_params,
-    stage_parser,
-)
-
-
-@dataclass(frozen=True)
-class SplitParams:
-    validation_fraction: float = param(number(0.0, 1.0, low_open=True, high_open=True))
-    seed: int = param(random_seed())
-    stratify: bool = param(boolean)
-
-
-def shuffled_split(rows: int, validation_fraction: float, seed: int) -> tuple[np.ndarray, ...]:
-    """Row indices (train, validation) exactly as `train_test_split(..., test_size=fraction,
-    random_state=seed)` draws them (its ShuffleSplit), without importing scikit-learn, whose
-    import takes longer than this stage's work."""
-    n_val = math.ceil(validation_fraction * rows)
-    if n_val == 0 or n_val == rows:
-        raise ValueError(f"a validation_fraction of {validation_fraction} leaves one side empty")
-    permutation = np.random.RandomState(seed).permutation(rows)
-    return permutation[n_val:], permutation[:n_val]
-
-
-def stratified_split(
-    labels: np.ndarray, validation_fraction: float, seed: int
-) -> tuple[np.ndarray, ...]:
-    """Row indices (train, validation) of scikit-learn's stratified `train_test_split`."""
-    from sklearn.model_selection import train_test_split  # only this option needs it
-
-    rows = np.arange(len(labels))
-    train, val = train_test_split(
-        rows, test_size=validation_fraction, random_state=seed, stratify=labels
-    )
-    return train, val
+from digit_recognizer.params.reading import read_params, stage_parser
+from digit_recognizer.params.sections import SplitParams
 
 
 def main() -> None:

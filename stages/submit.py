@@ -1,7 +1,7 @@
 """submit: Kaggle submission CSVs (`ImageId,Label`), one per model plus `submission.csv`.
 
 `submit.model` picks the model of `submission.csv`: `best` (highest validation accuracy; the
-first in MODEL_NAMES order on a tie) or one model's name (`lr`, `mlp`, `cnn`, `cnn_aug`,
+first in the registry's order on a tie) or one model's name (`lr`, `mlp`, `cnn`, `cnn_aug`,
 `ensemble`). Each file is checked against test.csv before it is written. The leaderboard
 (metrics/leaderboard.json) holds the chosen model, every model's accuracy on the validation
 split (`val`) and, where the source has an answer key (the bundled digits), on the test set
@@ -10,28 +10,24 @@ split (`val`) and, where the source has an answer key (the bundled digits), on t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from digit_recognizer.console import log, run
-from digit_recognizer.files import load_array, save_json
-from digit_recognizer.kaggle_csv import count_data_rows
-from digit_recognizer.metrics import accuracy_and_loss
-from digit_recognizer.params import choice, param, read_params, stage_parser
-from digit_recognizer.predictions import MODEL_NAMES, load_predictions
-from digit_recognizer.submission import (
+from digit_recognizer.data.kaggle_csv import count_data_rows
+from digit_recognizer.data.predictions import load_predictions
+from digit_recognizer.data.submission import (
     check_submission,
     read_answer_labels,
     submission_frame,
     write_submission,
 )
-
-
-@dataclass(frozen=True)
-class SubmitParams:
-    model: str = param(choice("best", *MODEL_NAMES))  # the model of submission.csv
+from digit_recognizer.evaluation.leaderboard import SubmitParams, chosen_model
+from digit_recognizer.evaluation.scores import accuracy_and_loss
+from digit_recognizer.files import load_array, save_json
+from digit_recognizer.models.registry import NAMES
+from digit_recognizer.params.reading import read_params, stage_parser
 
 
 def main() -> None:
@@ -49,11 +45,11 @@ def main() -> None:
     y_val = load_array(args.split / "y_val.npy", mmap=False)
     answers = read_answer_labels(args.answers, test_rows)
     val_accuracy, predicted = {}, {}
-    for name in MODEL_NAMES:
+    for name in NAMES:
         proba = load_predictions(args.predictions / f"{name}.npz", val_rows=len(y_val))
         val_accuracy[name] = accuracy_and_loss(y_val, proba["val"])[0]
         predicted[name] = proba["test"].argmax(axis=1)
-    chosen = max(MODEL_NAMES, key=val_accuracy.get) if params.model == "best" else params.model
+    chosen = chosen_model(params.model, val_accuracy)
 
     frames = {name: submission_frame(labels) for name, labels in predicted.items()}
     for name, frame in frames.items():  # check all before writing any
@@ -65,11 +61,11 @@ def main() -> None:
 
     leaderboard: dict[str, object] = {
         "chosen": chosen,
-        "val": {name: round(val_accuracy[name], 6) for name in MODEL_NAMES},
+        "val": {name: round(val_accuracy[name], 6) for name in NAMES},
     }
     if len(answers):  # the bundled sources keep the test labels: score like Kaggle would
         leaderboard["test"] = {
-            name: round(float(np.mean(predicted[name] == answers)), 6) for name in MODEL_NAMES
+            name: round(float(np.mean(predicted[name] == answers)), 6) for name in NAMES
         }
         for name, score in leaderboard["test"].items():
             log(f"submit: {name} scores {score:.4f} on the answer key")

@@ -6,92 +6,16 @@ dvc.yaml runs it once with `train_cnn_aug.seed` (model cnn_aug) and once per ext
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
-from digit_recognizer.batch_norm import fused_batch_normalization
 from digit_recognizer.console import run
-from digit_recognizer.distribute import DistributedFitParams, save_trained, train
-from digit_recognizer.keras_fit import compile_model, keras_backend
-from digit_recognizer.mnist import IMAGE_SIDE, N_CLASSES
-from digit_recognizer.params import (
-    choice,
-    int_list,
-    integer,
-    number,
-    optional,
-    param,
-    read_params,
-)
-from digit_recognizer.training import load_split_data, parse_training_paths
+from digit_recognizer.models.cnn_aug import CnnAugParams, build_model
+from digit_recognizer.params.reading import read_params
+from digit_recognizer.training.distribute import save_trained, train
+from digit_recognizer.training.inputs import load_split_data, parse_training_paths
+from digit_recognizer.training.keras_setup import keras_backend
 
 SECTION = "train_cnn_aug"
-
-
-@dataclass(frozen=True)
-class CnnAugParams(DistributedFitParams):
-    filters: tuple[int, ...] = param(int_list(1))  # one block per entry, its convolutions' filters
-    convs_per_block: int = param(integer(1))  # 3x3 convolutions (batch norm, relu) per block
-    pooling: str = param(choice("max", "strided"))  # a block's end: 2x2 max-pool | stride-2 conv
-    dropout: float = param(number(0.0, 1.0, high_open=True))  # after each block and the dense layer
-    dense_units: int = param(integer(1))
-    batch_norm_momentum: float = param(number(0.0, 1.0, high_open=True))  # of its moving averages
-    rotation: float = param(number(0.0, 180.0))  # augmentation: up to this many degrees either way
-    zoom: float = param(number(0.0, 1.0, high_open=True))  # up to this fraction in or out
-    shift: float = param(number(0.0, 1.0, high_open=True))  # up to this fraction of the side
-    lr_decay: float = param(number(0.0, 1.0, low_open=True))  # learning rate x this each epoch
-    max_epoch_rows: int | None = param(optional(integer(1)))  # an epoch's rows at most; null: all
-    max_epoch_val_rows: int | None = param(optional(integer(1)))  # checked after each epoch
-
-
-def augmentation(keras: Any, params: CnnAugParams) -> list[Any]:
-    """Random rotation, zoom and shift of each training digit (black fill); 0 turns one off.
-
-    Keras applies them in training only: at prediction (training=False) they pass images
-    through unchanged.
-    """
-    layers, fill = keras.layers, {"fill_mode": "constant", "fill_value": 0.0}
-    found = []
-    if params.rotation:
-        found.append(layers.RandomRotation(params.rotation / 360, **fill))
-    if params.zoom:
-        found.append(layers.RandomZoom(params.zoom, **fill))
-    if params.shift:
-        found.append(layers.RandomTranslation(params.shift, params.shift, **fill))
-    return found
-
-
-def build_model(keras: Any, params: CnnAugParams) -> Any:
-    """Augmentation; per block: convolutions (3x3, batch norm, relu), then max-pool or a
-    stride-2 convolution, then dropout; Dense (batch norm, relu), dropout; softmax.
-
-    Batch norm runs in TensorFlow's fused kernel (batch_norm.py), saved as Keras' own layer.
-    """
-    layers = keras.layers
-    batch_norm = fused_batch_normalization(keras)
-
-    def conv(count: int, strides: int = 1) -> list[Any]:
-        return [
-            layers.Conv2D(count, 3, strides=strides, padding="same", use_bias=False),
-            batch_norm(momentum=params.batch_norm_momentum),
-            layers.Activation("relu"),
-        ]
-
-    stack = [keras.Input((IMAGE_SIDE, IMAGE_SIDE, 1)), *augmentation(keras, params)]
-    for count in params.filters:
-        for _ in range(params.convs_per_block):
-            stack += conv(count)
-        stack += conv(count, strides=2) if params.pooling == "strided" else [layers.MaxPool2D()]
-        stack.append(layers.Dropout(params.dropout))
-    stack += [
-        layers.Flatten(),
-        layers.Dense(params.dense_units, use_bias=False),
-        batch_norm(momentum=params.batch_norm_momentum),
-        layers.Activation("relu"),
-        layers.Dropout(params.dropout),
-        layers.Dense(N_CLASSES, activation="softmax", dtype="float32"),
-    ]
-    return compile_model(keras, keras.Sequential(stack, name="cnn_aug"), params)
 
 
 def main() -> None:

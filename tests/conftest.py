@@ -10,12 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from dvc_project import write_params
 from dvc_runs import DvcProject, make_dvc_project
 from kaggle_files import real_digits
 from stage_runs import TINY_PARAMS, InProcessRunner, StageRunner
 
 from digit_recognizer.console import QUIET_VARIABLE
-from digit_recognizer.dvc_project import write_params
 
 
 @pytest.fixture(scope="session")

@@ -7,9 +7,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from stage_runs import PROJECT, TINY_PARAMS, describe, subprocess_env
-
-from digit_recognizer.dvc_project import (
+from dvc_project import (
     commit_all,
     copy_project,
     init_repo,
@@ -17,6 +15,7 @@ from digit_recognizer.dvc_project import (
     resolved_dvc_yaml,
     write_params,
 )
+from stage_runs import PROJECT, TINY_PARAMS, describe, subprocess_env
 
 
 class DvcProject:

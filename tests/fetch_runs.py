@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from dvc_project import write_params
 from kaggle_files import write_kaggle_csvs
 from stage_runs import InProcessRunner, StageRunner, read_json, snapshot, stage_error, tiny_params
-
-from digit_recognizer.dvc_project import write_params
 
 OUT_FILES = ("train.csv", "test.csv", "answers.csv")
 FETCH_ARGS = ("--folder", "ext", "--out", "raw", "--metrics", "metrics/fetch.json")

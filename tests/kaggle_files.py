@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from digit_recognizer.bundled import bundled_digits
-from digit_recognizer.mnist import PIXEL_COLUMNS, TRAIN_HEADER
+from digit_recognizer.data.bundled import bundled_digits
+from digit_recognizer.data.formats import PIXEL_COLUMNS, TRAIN_HEADER
 
 
 @functools.cache

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dvc_project import read_yaml, with_overrides, write_params
 
 from digit_recognizer.console import QUIET_VARIABLE, run
-from digit_recognizer.dvc_project import read_yaml, with_overrides, write_params
 
 PROJECT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent  # the venv pytest runs in: its python and dvc

@@ -13,10 +13,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from dvc_project import downstream, stages_depending_on, stages_run
 from dvc_runs import DvcProject, all_output, copy_dvc_project
 from stage_runs import describe
-
-from digit_recognizer.dvc_project import downstream, stages_depending_on, stages_run
 
 pytestmark = pytest.mark.e2e
 
@@ -57,7 +56,7 @@ def test_first_repro_ran_every_stage(project: DvcProject) -> None:
 
 def test_csv_reader_change_reruns_the_csv_reading_stages_only(project: DvcProject) -> None:
     dvc_yaml = project.dvc_yaml()
-    module = "digit_recognizer/kaggle_csv.py"
+    module = "digit_recognizer/data/kaggle_csv.py"
     listing = stages_depending_on(dvc_yaml, module)
     assert {"fetch", "sample", "reshape"} <= listing
     assert listing.isdisjoint(training(dvc_yaml))
@@ -72,12 +71,10 @@ def test_csv_reader_change_reruns_the_csv_reading_stages_only(project: DvcProjec
 
 def test_keras_code_change_reruns_the_networks_only(project: DvcProject) -> None:
     dvc_yaml = project.dvc_yaml()
-    module = "digit_recognizer/keras_fit.py"
+    module = "digit_recognizer/training/fit.py"
     networks = training(dvc_yaml) - {"train_lr"}
     assert {"train_mlp", "train_cnn", "train_cnn_aug", "train_cnn_aug_seed@2"} <= networks
-    # check_params imports the stages' params types, so their code too (its output never
-    # changes: nothing reruns because it ran)
-    listing = networks | {"check_params"}
+    listing = networks
     assert stages_depending_on(dvc_yaml, module) == listing
 
     assert edit(project, module) == listing
@@ -90,10 +87,10 @@ def test_cnn_script_change_reruns_train_cnn_and_at_most_what_follows(
     project: DvcProject,
 ) -> None:
     dvc_yaml = project.dvc_yaml()
-    assert edit(project, "stages/train_cnn.py") == {"check_params", "train_cnn"}
+    assert edit(project, "stages/train_cnn.py") == {"train_cnn"}
     ran = repro(project)
     assert "train_cnn" in ran
-    assert ran <= downstream(dvc_yaml, {"check_params", "train_cnn"}), ran
+    assert ran <= downstream(dvc_yaml, {"train_cnn"}), ran
 
 
 def test_strong_cnn_script_change_reruns_every_seed_of_it(project: DvcProject) -> None:
@@ -101,7 +98,7 @@ def test_strong_cnn_script_change_reruns_every_seed_of_it(project: DvcProject) -
     dvc_yaml = project.dvc_yaml()
     seeds = {name for name in dvc_yaml["stages"] if name.startswith("train_cnn_aug_seed@")}
     assert len(seeds) == len(project.read_params()["cnn_aug_seeds"]) >= 1
-    listing = {"check_params", "train_cnn_aug", *seeds}
+    listing = {"train_cnn_aug", *seeds}
     assert edit(project, "stages/train_cnn_aug.py") == listing
     ran = repro(project)
     assert listing <= ran <= downstream(dvc_yaml, listing)

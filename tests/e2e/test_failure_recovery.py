@@ -18,12 +18,12 @@ import time
 from typing import Any
 
 import pytest
+from dvc_project import DELETE, stages_run, with_overrides
 from dvc_runs import DvcProject, all_output, make_dvc_project
 from kaggle_files import write_kaggle_csvs
 from stage_runs import TINY_PARAMS, describe
 
 from digit_recognizer.console import RESTORE_HINT
-from digit_recognizer.dvc_project import DELETE, stages_run, with_overrides
 
 pytestmark = pytest.mark.e2e
 

@@ -12,16 +12,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from dvc_project import downstream, stages_reading_param, stages_run, with_overrides
 from dvc_runs import DvcProject, all_output, copy_dvc_project
 from kaggle_files import write_kaggle_csvs
 from stage_runs import TINY_PARAMS, describe
-
-from digit_recognizer.dvc_project import (
-    downstream,
-    stages_reading_param,
-    stages_run,
-    with_overrides,
-)
 
 pytestmark = pytest.mark.e2e
 

@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dvc_project import stages_run
 from dvc_runs import DvcProject, all_output, copy_dvc_project
 from stage_runs import VENV_BIN
-
-from digit_recognizer.dvc_project import stages_run
 
 pytestmark = pytest.mark.e2e
 

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from dvc_project import downstream, stages_run
 from dvc_runs import DvcProject, all_output, copy_dvc_project
 from kaggle_files import write_kaggle_csvs
 from stage_runs import PROJECT, TINY_PARAMS, describe, tiny_params
 
-from digit_recognizer.dvc_project import downstream, stages_run
-from digit_recognizer.predictions import MODEL_NAMES
+from digit_recognizer.models.registry import NAMES
 
 pytestmark = pytest.mark.e2e
 
@@ -45,24 +45,24 @@ def check_submission(path: Path, test_rows: int) -> pd.DataFrame:
 def test_repro_ends_with_valid_submissions_and_a_leaderboard(project: DvcProject) -> None:
     test_rows = TINY_PARAMS["fetch"]["test_size"]
     folder = project.root / "data" / "submission"
-    for name in (*MODEL_NAMES, "submission"):
+    for name in (*NAMES, "submission"):
         check_submission(folder / f"{name}.csv", test_rows)
 
     metrics = json.loads(project.dvc("metrics", "show", "--json").stdout)
     workspace = metrics[""]["data"]  # the workspace
     board = workspace["metrics/leaderboard.json"]["data"]
     val = {name: workspace[f"metrics/models/{name}.json"]["data"]["val_accuracy"] for name in
-           MODEL_NAMES}  # fmt: skip
+           NAMES}  # fmt: skip
     assert board["chosen"] == max(val, key=val.get)  # submit.model: best
     assert board["val"] == val
     chosen = pd.read_csv(folder / "submission.csv")
     assert chosen.equals(pd.read_csv(folder / f"{board['chosen']}.csv"))
     answers = pd.read_csv(project.root / "data" / "raw" / "answers.csv")
-    for name in MODEL_NAMES:
+    for name in NAMES:
         mine = pd.read_csv(folder / f"{name}.csv")["Label"]
         assert board["test"][name] == pytest.approx((mine == answers["Label"]).mean())
     evaluation = workspace["metrics/evaluate.json"]["data"]["evaluate"]
-    for name in MODEL_NAMES:
+    for name in NAMES:
         assert evaluation[name]["accuracy"] == pytest.approx(val[name])
         assert set(evaluation[name]["per_class"]) == {str(d) for d in range(10)}
 
@@ -215,7 +215,7 @@ def test_compare_fits_in_120_columns(project: DvcProject) -> None:
         f"metrics/models/{p.name}" for p in (project.root / "metrics" / "models").iterdir()
     )
     assert rows == files, models
-    assert {f"metrics/models/{name}.json" for name in MODEL_NAMES} <= set(rows), models
+    assert {f"metrics/models/{name}.json" for name in NAMES} <= set(rows), models
 
 
 def test_source_without_answer_key_reproduces(project: DvcProject) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from digit_recognizer.batch_norm import fused_batch_normalization
-from digit_recognizer.keras_fit import keras_backend
+from digit_recognizer.models.batch_norm import fused_batch_normalization
+from digit_recognizer.training.keras_setup import keras_backend
 
 MOMENTUM = 0.9
 IMAGES = np.random.default_rng(0).normal(2.0, 3.0, (8, 6, 6, 4)).astype(np.float32)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from dvc_project import write_params
 from stage_commands import N_TEST_CSV, training_args
 from stage_runs import (
     PROJECT,
@@ -29,10 +30,9 @@ from stage_runs import (
 )
 
 from digit_recognizer.console import QUIET_VARIABLE
-from digit_recognizer.distribute import is_chief
-from digit_recognizer.dvc_project import write_params
-from digit_recognizer.keras_fit import keras_backend
-from digit_recognizer.workers import free_ports, tf_configs
+from digit_recognizer.training.distribute import is_chief
+from digit_recognizer.training.keras_setup import keras_backend
+from digit_recognizer.training.workers import free_ports, tf_configs
 
 pytestmark = pytest.mark.training
 
@@ -184,11 +184,11 @@ def test_chief_as_tensorflow_defines_it(cluster: dict, task: tuple[str, int], ch
 
 
 def test_workers_launcher_gives_each_worker_its_task(tmp_path: Path) -> None:
-    """`python -m digit_recognizer.workers N -- COMMAND`: in this folder, one cluster, a task
+    """`python -m digit_recognizer.training.workers N -- COMMAND`: in this folder, one cluster, a task
     per worker (each worker writes its TF_CONFIG to a file named after its pid)."""
     keep = "import os; open(f'{os.getpid()}.json', 'w').write(os.environ['TF_CONFIG'])"
     result = subprocess.run(
-        [sys.executable, "-m", "digit_recognizer.workers", "3", "--", sys.executable, "-c", keep],
+        [sys.executable, "-m", "digit_recognizer.training.workers", "3", "--", sys.executable, "-c", keep],
         cwd=tmp_path, env=subprocess_env(), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 0, describe(result)
@@ -210,7 +210,7 @@ def test_workers_launcher_stops_the_others_when_one_fails(tmp_path: Path) -> Non
         "sys.exit(3) if index == 1 else time.sleep(3600)\n"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "digit_recognizer.workers", "2", "--", sys.executable, "-c", code],
+        [sys.executable, "-m", "digit_recognizer.training.workers", "2", "--", sys.executable, "-c", code],
         cwd=tmp_path, env=subprocess_env(), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 3, describe(result)

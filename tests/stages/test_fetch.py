@@ -33,8 +33,8 @@ from kaggle_files import (
 )
 from stage_runs import StageRunner, stage_error, tiny_params
 
-from digit_recognizer.kaggle_csv import read_digits_csv
-from digit_recognizer.mnist import PIXEL_COLUMNS, TRAIN_HEADER
+from digit_recognizer.data.formats import PIXEL_COLUMNS, TRAIN_HEADER
+from digit_recognizer.data.kaggle_csv import read_digits_csv
 
 pytestmark = pytest.mark.training
 

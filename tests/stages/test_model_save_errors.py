@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from digit_recognizer.keras_fit import keras_backend
-from digit_recognizer.keras_outputs import save_keras_model
+from digit_recognizer.training.keras_setup import keras_backend
+from digit_recognizer.training.outputs import save_keras_model
 
 pytestmark = pytest.mark.training
 

@@ -10,10 +10,9 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
+from dvc_project import DELETE
 from kaggle_files import write_kaggle_csvs
 from stage_runs import StageRunner, dvc_yaml_args, expect_key_error, stage_error, tiny_params
-
-from digit_recognizer.dvc_project import DELETE
 
 pytestmark = pytest.mark.training
 

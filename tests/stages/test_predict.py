@@ -21,8 +21,8 @@ from PIL import Image
 from stage_commands import PREPARED_PARAMS, reshape, sample, split, training_args
 from stage_runs import VENV_BIN, StageRunner, describe, subprocess_env, tiny_params
 
-from digit_recognizer.keras_fit import keras_backend
-from digit_recognizer.predict_cli import main
+from digit_recognizer.predict.cli import main
+from digit_recognizer.training.keras_setup import keras_backend
 
 pytestmark = pytest.mark.training
 

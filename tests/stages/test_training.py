@@ -28,15 +28,15 @@ from stage_runs import (
     tiny_params,
 )
 
-from digit_recognizer.keras_fit import keras_backend
-from digit_recognizer.params import read_params
-from digit_recognizer.precision import cpu_flags, has_bf16_gpu, resolve_precision
-from stages.train_cnn import CnnParams
-from stages.train_cnn import build_model as build_cnn
-from stages.train_cnn_aug import CnnAugParams
-from stages.train_cnn_aug import build_model as build_cnn_aug
-from stages.train_mlp import MlpParams
-from stages.train_mlp import build_model as build_mlp
+from digit_recognizer.models.cnn import CnnParams
+from digit_recognizer.models.cnn import build_model as build_cnn
+from digit_recognizer.models.cnn_aug import CnnAugParams
+from digit_recognizer.models.cnn_aug import build_model as build_cnn_aug
+from digit_recognizer.models.mlp import MlpParams
+from digit_recognizer.models.mlp import build_model as build_mlp
+from digit_recognizer.params.reading import read_params
+from digit_recognizer.training.keras_setup import keras_backend
+from digit_recognizer.training.precision import cpu_flags, has_bf16_gpu, resolve_precision
 
 pytestmark = pytest.mark.training
 

@@ -9,7 +9,7 @@ import pytest
 
 from digit_recognizer.console import PipelineError
 from digit_recognizer.files import load_array
-from digit_recognizer.keras_outputs import read_rows
+from digit_recognizer.training.outputs import read_rows
 
 
 def test_read_rows_reads_memory_mapped_rows_from_the_file(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from dvc_project import write_params
 from kaggle_files import write_kaggle_csvs
 from stage_runs import (
     InProcessRunner,
@@ -28,8 +29,7 @@ from stage_runs import (
     tiny_params,
 )
 
-from digit_recognizer.dvc_project import write_params
-from digit_recognizer.predictions import MODEL_NAMES
+from digit_recognizer.models.registry import NAMES
 
 ENSEMBLED = ("cnn_aug", "cnn_aug_s2", "cnn_aug_s3", "cnn")  # TINY_PARAMS' ensemble.models
 BUILT_BY = ("fetch", "sample", "split", "reshape", "train_lr", "ensemble", "submit")
@@ -47,7 +47,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         for stage in BUILT_BY:
             if stage == "ensemble":  # the networks' predictions: lr's, under their names
                 predictions = root / "data" / "predictions"
-                for name in {*ENSEMBLED, *MODEL_NAMES} - {"lr", "ensemble"}:
+                for name in {*ENSEMBLED, *NAMES} - {"lr", "ensemble"}:
                     shutil.copyfile(predictions / "lr.npz", predictions / f"{name}.npz")
             result = call(stage, *dvc_yaml_args(stage))
             assert result.returncode == 0, (stage, result.stderr)

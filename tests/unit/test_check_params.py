@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dvc_project import DELETE, write_params
 from stage_runs import (
     PROJECT,
     REAL_PARAMS,
@@ -26,8 +27,8 @@ from stage_runs import (
 )
 from test_code_deps import code_deps
 
-from digit_recognizer.dvc_project import DELETE, write_params
-from stages.check_params import CHECKED, MATRIX_KEYS, SECTIONS
+from digit_recognizer.params.schema import MATRIX_KEYS, SECTIONS
+from stages.check_params import CHECKED
 
 ARGS = dvc_yaml_args("check_params")
 STAMP = Path("data/params_checked.txt")
@@ -114,7 +115,7 @@ def test_every_key_of_params_yaml_is_checked() -> None:
 
 def test_the_check_does_not_import_tensorflow() -> None:
     """It imports every stage's params type, the networks' too, but no module it imports
-    imports Keras or TensorFlow when loaded (keras_fit imports Keras inside a function)."""
+    imports Keras or TensorFlow when loaded (training.keras_setup imports Keras inside a function)."""
     for dep in code_deps(PROJECT / "stages" / "check_params.py"):
         for node in ast.parse((PROJECT / dep).read_text()).body:
             if isinstance(node, ast.Import | ast.ImportFrom):

@@ -1,13 +1,16 @@
-"""dvc.yaml lists, for each stage, exactly the project code it runs.
+"""dvc.yaml lists, for each stage, the project code it runs, and the package stays by topic.
 
 The stage's script and every `digit_recognizer` module it imports, directly or through other
-project modules, found by parsing the imports (ast); no module it does not import. So editing
-a module reruns the stages that use it and no others.
+project modules, found by parsing the imports (ast), must be listed, by file or through its
+sub-package; a file or sub-package listed must be imported. So editing a module reruns the
+stages that use it: CSV validation only the stages that read CSVs, the fit loop only the
+networks.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import shlex
 from pathlib import Path
 
@@ -18,6 +21,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 LIBRARY = "digit_recognizer"
 DVC_YAML = yaml.safe_load((PROJECT / "dvc.yaml").read_text())
 MAX_LINES = 250
+KERAS_CODE = re.compile(r"\bimport keras\b|\bkeras\.|tensorflow")
 
 
 def module_path(dotted: str) -> Path | None:
@@ -65,37 +69,75 @@ def stage_script(command: str) -> Path:
 
 
 def listed_code(stage: dict) -> set[str]:
-    return {d for d in stage.get("deps") or [] if d.endswith(".py")}
+    """The .py files a stage's deps name, by file or through a folder (a sub-package)."""
+    found: set[str] = set()
+    for dep in stage.get("deps") or []:
+        path = PROJECT / dep
+        if dep.endswith(".py"):
+            found.add(dep)
+        elif path.is_dir() and dep.startswith(("digit_recognizer", "stages")):
+            found |= {
+                f.relative_to(PROJECT).as_posix()
+                for f in path.rglob("*.py")
+                if f.read_text().strip()
+            }
+    return found
+
+
+def stages_listing(module: str) -> set[str]:
+    """The stages whose deps cover `module` (dvc.yaml path)."""
+    return {name for name, stage in DVC_YAML["stages"].items() if module in listed_code(stage)}
 
 
 @pytest.mark.parametrize("name", list(DVC_YAML["stages"]))
-def test_stage_lists_exactly_the_code_it_imports(name: str) -> None:
+def test_stage_lists_the_code_it_imports(name: str) -> None:
     stage = DVC_YAML["stages"][name]
     expected = code_deps(stage_script(stage["cmd"]))
     listed = listed_code(stage)
-    assert listed == expected, (
-        f"{name}: dvc.yaml lists but the code does not import {sorted(listed - expected)}; "
-        f"the code imports but dvc.yaml does not list {sorted(expected - listed)}"
-    )
+    assert expected <= listed, f"{name}: dvc.yaml does not list {sorted(expected - listed)}"
+    for dep in stage["deps"]:
+        if dep.startswith(("digit_recognizer", "stages")):
+            covered = {m for m in expected if m == dep or m.startswith(dep + "/")}
+            assert covered, f"{name}: dvc.yaml lists {dep}, which the stage does not import"
+
+
+def test_editing_csv_validation_or_the_fit_loop_reruns_only_their_stages() -> None:
+    assert stages_listing("digit_recognizer/data/kaggle_csv.py") == {
+        "fetch", "sample", "reshape", "submit"
+    }  # fmt: skip
+    networks = {"train_mlp", "train_cnn", "train_cnn_aug", "train_cnn_aug_seed"}
+    assert stages_listing("digit_recognizer/training/fit.py") == networks
+    assert stages_listing("digit_recognizer/models/cnn.py") == {"check_params", "train_cnn"}
 
 
 def test_the_walk_follows_imports_through_library_modules() -> None:
-    """train_cnn imports keras_fit, which imports training, which imports files."""
+    """train_cnn imports training.fit, which imports training.inputs, which imports files."""
     deps = code_deps(PROJECT / "stages" / "train_cnn.py")
-    assert {"digit_recognizer/keras_fit.py", "digit_recognizer/files.py"} <= deps
-    assert "digit_recognizer/kaggle_csv.py" not in deps
+    assert {"digit_recognizer/training/fit.py", "digit_recognizer/files.py"} <= deps
+    assert "digit_recognizer/data/kaggle_csv.py" not in deps
 
 
 def test_data_stages_do_not_depend_on_keras_code() -> None:
     for name in ("fetch", "sample", "split", "reshape", "train_lr", "submit"):
-        for dep in listed_code(DVC_YAML["stages"][name]):
+        script = stage_script(DVC_YAML["stages"][name]["cmd"])
+        for dep in code_deps(script):
             text = (PROJECT / dep).read_text()
-            assert "keras" not in text and "tensorflow" not in text, (name, dep)
+            assert not KERAS_CODE.search(text), (name, dep)  # a .keras file name is no code
 
 
-def test_library_modules_are_small_and_named() -> None:
-    modules = sorted((PROJECT / LIBRARY).glob("*.py"))
-    assert len(modules) >= 8
-    for module in modules:
-        assert module.stem not in {"common", "utils", "helpers", "misc"}, module
-        assert len(module.read_text().splitlines()) <= MAX_LINES, module
+def test_the_package_is_by_topic_small_and_named() -> None:
+    folders = [PROJECT / LIBRARY, *(p.parent for p in (PROJECT / LIBRARY).glob("*/__init__.py"))]
+    assert {f.name for f in folders} >= {"data", "models", "training", "evaluation", "predict"}
+    for folder in folders:
+        modules = [m for m in folder.glob("*.py") if m.name != "__init__.py"]
+        assert len(modules) <= 10, folder
+        for module in modules:
+            assert module.stem not in {"common", "utils", "helpers", "misc"}, module
+            assert len(module.read_text().splitlines()) <= MAX_LINES, module
+
+
+def test_nothing_imports_a_stage_script() -> None:
+    for folder in (LIBRARY, "stages", "bench"):
+        for path in (PROJECT / folder).rglob("*.py"):
+            imported = imported_modules(path)
+            assert not any(n == "stages" or n.startswith("stages.") for n in imported), path

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from digit_recognizer.console import PipelineError
-from digit_recognizer.digit_images import (
+from digit_recognizer.predict.pictures import (
     image_files,
     load_digit_image,
     otsu_threshold,

@@ -12,11 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from dvc_project import write_params
 from kaggle_files import write_kaggle_csvs
 from stage_commands import sample
 from stage_runs import InProcessRunner, snapshot, stage_error, tiny_params
-
-from digit_recognizer.dvc_project import write_params
 
 
 def mount(*args: str) -> subprocess.CompletedProcess:

@@ -1,4 +1,4 @@
-"""digit_recognizer.dvc_project: params overrides, dvc.yaml's stage graph, DVC's output and
+"""dvc_project: params overrides, dvc.yaml's stage graph, DVC's output and
 the project copy, which the tests and the benchmark share."""
 
 from __future__ import annotations
@@ -7,9 +7,7 @@ import copy
 from pathlib import Path
 
 import pytest
-from stage_runs import DVC_YAML, PROJECT, REAL_PARAMS
-
-from digit_recognizer.dvc_project import (
+from dvc_project import (
     DELETE,
     copy_project,
     downstream,
@@ -21,6 +19,7 @@ from digit_recognizer.dvc_project import (
     with_overrides,
     write_params,
 )
+from stage_runs import DVC_YAML, PROJECT, REAL_PARAMS
 
 # --------------------------------------------------------------------------- with_overrides
 
@@ -94,16 +93,19 @@ def test_downstream_stops_at_the_params_check() -> None:
 
 
 def test_stages_depending_on_a_file() -> None:
-    assert stages_depending_on(DVC_YAML, "stages/train_cnn.py") == {"train_cnn", "check_params"}
-    assert stages_depending_on(DVC_YAML, "digit_recognizer/keras_fit.py") == {
-        "check_params",  # it imports the stages' params types
+    assert stages_depending_on(DVC_YAML, "stages/train_cnn.py") == {"train_cnn"}
+    assert stages_depending_on(DVC_YAML, "digit_recognizer/models/cnn.py") == {
+        "check_params",  # it imports every section's params type
+        "train_cnn",
+    }  # through the folder digit_recognizer/models
+    assert stages_depending_on(DVC_YAML, "digit_recognizer/training/fit.py") == {
         "train_mlp",
         "train_cnn",
         "train_cnn_aug",
         "train_cnn_aug_seed",  # as written: DVC runs it as train_cnn_aug_seed@SEED
     }
     assert stages_depending_on(DVC_YAML, "data/external/train.csv") == {"fetch"}  # in a folder
-    assert "train_cnn" not in stages_depending_on(DVC_YAML, "digit_recognizer/kaggle_csv.py")
+    assert "train_cnn" not in stages_depending_on(DVC_YAML, "digit_recognizer/data/kaggle_csv.py")
 
 
 def test_stages_reading_a_param() -> None:

@@ -1,6 +1,7 @@
 """The ensemble stage averages saved probabilities, in-process and without Keras: identical
-files give that file back, others their mean; a missing or mismatched file, or a bad
-`ensemble.models`, is a one-line error naming it, and nothing is written."""
+files give that file back, others their mean, and its members are recorded beside the models;
+a missing or mismatched file, or a bad `ensemble.models`, is a one-line error naming it, and
+nothing is written. (tests/unit/test_registry.py checks dvc.yaml's deps against params.)"""
 
 from __future__ import annotations
 
@@ -9,15 +10,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from stage_runs import DVC_YAML, REAL_PARAMS, InProcessRunner, stage_error, tiny_params
+from dvc_project import write_params
+from stage_runs import InProcessRunner, stage_error, tiny_params
 
-from digit_recognizer.dvc_project import write_params
-from digit_recognizer.predictions import load_predictions, save_predictions
+from digit_recognizer.data.predictions import load_predictions, save_predictions
 
 VAL_ROWS, TEST_ROWS, TRAIN_ROWS = 20, 12, 60
 ARGS = [
     "--predictions", "predictions", "--split", "split",
-    "--out", "predictions/ensemble.npz", "--metrics", "metrics/ensemble.json",
+    "--out", "predictions/ensemble.npz", "--model", "models/ensemble.json",
+    "--metrics", "metrics/ensemble.json",
 ]  # fmt: skip
 
 
@@ -67,6 +69,7 @@ def test_the_ensemble_is_the_mean_with_a_trained_model_metrics(call_stage: InPro
     for part in ("val", "test"):
         mean = (saved["a"][part].astype(np.float64) + saved["b"][part]) / 2
         np.testing.assert_allclose(averaged[part], mean, rtol=1e-6)
+    assert json.loads((folder / "models" / "ensemble.json").read_text()) == {"members": ["a", "b"]}
     metrics = json.loads((folder / "metrics" / "ensemble.json").read_text())
     assert list(metrics) == ["val_accuracy", "val_loss"]  # row counts: metrics/split.json
     y_val = np.load(folder / "split" / "y_val.npy")
@@ -95,6 +98,7 @@ def test_a_missing_or_mismatched_file_is_a_one_line_error_naming_it(
     assert message.startswith(expected), message
     assert not (folder / "predictions" / "ensemble.npz").exists()
     assert not (folder / "metrics" / "ensemble.json").exists()
+    assert not (folder / "models" / "ensemble.json").exists()
 
 
 @pytest.mark.parametrize("models", [[], ["ensemble", "cnn"], "cnn", ["cnn", 3], ["../cnn"]])
@@ -103,14 +107,3 @@ def test_ensemble_models_is_checked(call_stage: InProcessRunner, models: object)
     write_params(call_stage.cwd, tiny_params({"ensemble.models": models}))
     message = stage_error(call_stage("ensemble", *ARGS), "ensemble")
     assert message.startswith("params.yaml: ensemble.models must be a list of model names")
-
-
-def test_dvc_yaml_lists_the_files_of_ensemble_models() -> None:
-    """DVC cannot turn a params list into deps: dvc.yaml's ensemble stage names the file of
-    each model of `ensemble.models`, and each cnn_aug_sSEED there has its matrix stage."""
-    models = REAL_PARAMS["ensemble"]["models"]
-    deps = {d for d in DVC_YAML["stages"]["ensemble"]["deps"] if d.startswith("data/predictions/")}
-    assert deps == {f"data/predictions/{name}.npz" for name in models}
-    assert DVC_YAML["stages"]["train_cnn_aug_seed"]["matrix"] == {"seed": "${cnn_aug_seeds}"}
-    seeds = {f"cnn_aug_s{seed}" for seed in REAL_PARAMS["cnn_aug_seeds"]}
-    assert {name for name in models if name.startswith("cnn_aug_s")} <= seeds

@@ -1,16 +1,16 @@
-"""keras_fit.epoch_steps: how many batches an epoch of the strong CNN takes (max_epoch_rows)."""
+"""training.fit.epoch_steps: how many batches an epoch of the strong CNN takes (max_epoch_rows)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from dvc_project import write_params
 from stage_runs import tiny_params
 
-from digit_recognizer.dvc_project import write_params
-from digit_recognizer.keras_fit import epoch_steps
-from digit_recognizer.params import read_params
-from stages.train_cnn_aug import CnnAugParams
+from digit_recognizer.models.cnn_aug import CnnAugParams
+from digit_recognizer.params.reading import read_params
+from digit_recognizer.training.fit import epoch_steps
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import precision_recall_fscore_support
 
-from stages.evaluate import digit_grid, scores
+from digit_recognizer.evaluation.figures import digit_grid
+from digit_recognizer.evaluation.scores import model_scores as scores
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

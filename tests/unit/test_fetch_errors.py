@@ -13,14 +13,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from dvc_project import write_params
 from fetch_runs import fetch, good_folder_fetch, refuses_and_keeps_outputs
 from kaggle_files import edit_cell, edit_line, write_kaggle_csvs, write_zip
 from stage_runs import InProcessRunner, in_process_runner, stage_error, tiny_params
 
 from digit_recognizer.console import PipelineError
-from digit_recognizer.dvc_project import write_params
-from digit_recognizer.kaggle_csv import read_digits_csv
-from digit_recognizer.kaggle_download import extract_competition_zip, kaggle_credentials_present
+from digit_recognizer.data.kaggle_csv import read_digits_csv
+from digit_recognizer.data.kaggle_download import (
+    extract_competition_zip,
+    kaggle_credentials_present,
+)
 
 
 @pytest.mark.parametrize("test_size", [5, 4995])

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from digit_recognizer.console import PipelineError
-from digit_recognizer.metrics import read_history
+from digit_recognizer.evaluation.history import read_history
 
 GOOD = "epoch,loss,accuracy,val_loss,val_accuracy\n1,2.2,0.19,1.9,0.51\n2,1.5,0.59,1.2,0.63\n"
 

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import pytest
+from dvc_project import DELETE, write_params
 from stage_runs import (
     DVC_YAML,
     REAL_PARAMS,
@@ -20,8 +21,6 @@ from stage_runs import (
     stage_error,
     tiny_params,
 )
-
-from digit_recognizer.dvc_project import DELETE, write_params
 
 # Each stage's command line as in dvc.yaml; params are checked before any input is read, so
 # the paths need not exist. A matrix stage (train_cnn_aug_seed) runs another stage's script

@@ -6,13 +6,13 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from dvc_project import write_params
 from stage_runs import TINY_PARAMS, tiny_params
 
-from digit_recognizer.dvc_project import write_params
-from digit_recognizer.params import read_params
-from stages.sample import SampleParams
-from stages.train_cnn import CnnParams
-from stages.train_mlp import MlpParams
+from digit_recognizer.models.cnn import CnnParams
+from digit_recognizer.models.mlp import MlpParams
+from digit_recognizer.params.reading import read_params
+from digit_recognizer.params.sections import SampleParams
 
 
 @pytest.fixture

@@ -16,15 +16,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from dvc_project import write_params
 from fetch_runs import fetch
 from kaggle_files import write_kaggle_csvs
 from stage_runs import PROJECT, InProcessRunner, dvc_yaml_args, stage_error, tiny_params
 
 from digit_recognizer.console import PipelineError
-from digit_recognizer.dvc_project import write_params
+from digit_recognizer.data.kaggle_csv import count_data_rows, read_digits_csv
+from digit_recognizer.data.predictions import load_predictions, save_predictions
 from digit_recognizer.files import save_json
-from digit_recognizer.kaggle_csv import count_data_rows, read_digits_csv
-from digit_recognizer.predictions import load_predictions, save_predictions
 
 
 @pytest.fixture

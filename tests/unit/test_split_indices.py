@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.model_selection import train_test_split
 
-from stages.split import shuffled_split, stratified_split
+from digit_recognizer.data.splitting import shuffled_split, stratified_split
 
 
 @pytest.mark.parametrize("rows", [2, 7, 100, 301, 4200])

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from dvc_project import write_params
 from kaggle_files import write_kaggle_csvs
 from stage_commands import sample, split, training_args
 from stage_runs import InProcessRunner, stage_error, tiny_params
-
-from digit_recognizer.dvc_project import write_params
 
 
 @pytest.mark.parametrize("fraction", [0, 1.01, "0.5", -1])

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from digit_recognizer.console import PipelineError
-from digit_recognizer.submission import submission_frame, write_submission
+from digit_recognizer.data.submission import submission_frame, write_submission
 
 
 def test_good_submission_is_written(tmp_path: Path) -> None:

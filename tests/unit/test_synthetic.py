@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from digit_recognizer import synthetic
-from digit_recognizer.bundled import bundled_digits
-from digit_recognizer.kaggle_csv import read_digits_csv, write_digits
-from digit_recognizer.mnist import PIXEL_COLUMNS, TRAIN_HEADER
-from digit_recognizer.synthetic import varied_copies, write_kaggle_scale
+from digit_recognizer.data import synthetic
+from digit_recognizer.data.bundled import bundled_digits
+from digit_recognizer.data.formats import PIXEL_COLUMNS, TRAIN_HEADER
+from digit_recognizer.data.kaggle_csv import read_digits_csv, write_digits
+from digit_recognizer.data.synthetic import varied_copies, write_kaggle_scale
 
 
 def test_kaggle_scale_files_are_kaggle_shaped_varied_and_seeded(tmp_path: Path) -> None:

@@ -1,0 +1,25 @@
+"""The notebook's 6-layer dense network (784-2500-2000-1500-1000-500, softmax)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from digit_recognizer.data.formats import N_CLASSES, N_PIXELS
+from digit_recognizer.params.fields import choice, int_list, param
+from digit_recognizer.training.keras_setup import ACTIVATIONS, KerasFitParams, compile_model
+
+
+@dataclass(frozen=True)
+class MlpParams(KerasFitParams):
+    layers: tuple[int, ...] = param(int_list(1))  # hidden Dense layers' units
+    activation: str = param(choice(*ACTIVATIONS))
+
+
+def build_model(keras: Any, params: MlpParams) -> Any:
+    """Dense layers of `params.layers` units, then a 10-way softmax."""
+    model = keras.Sequential([keras.Input((N_PIXELS,))], name="mlp")
+    for units in params.layers:
+        model.add(keras.layers.Dense(units, activation=params.activation))
+    model.add(keras.layers.Dense(N_CLASSES, activation="softmax", dtype="float32"))
+    return compile_model(keras, model, params)

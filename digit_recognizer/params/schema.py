@@ -1,0 +1,50 @@
+"""All of params.yaml: every section's type, and the check of the whole file that runs first."""
+
+from __future__ import annotations
+
+from digit_recognizer.evaluation.leaderboard import SubmitParams
+from digit_recognizer.models.cnn import CnnParams
+from digit_recognizer.models.cnn_aug import CnnAugParams
+from digit_recognizer.models.ensemble import EnsembleParams
+from digit_recognizer.models.lr import LrParams
+from digit_recognizer.models.mlp import MlpParams
+from digit_recognizer.params.fields import seed_list
+from digit_recognizer.params.reading import (
+    load_params_file,
+    read_params,
+    refuse_unknown_keys,
+    top_level_keys,
+)
+from digit_recognizer.params.sections import (
+    EvaluateParams,
+    FetchParams,
+    SampleParams,
+    SplitParams,
+)
+
+SECTIONS: dict[str, type] = {
+    "fetch": FetchParams,
+    "sample": SampleParams,
+    "split": SplitParams,
+    "train_lr": LrParams,
+    "train_mlp": MlpParams,
+    "train_cnn": CnnParams,
+    "train_cnn_aug": CnnAugParams,
+    "ensemble": EnsembleParams,
+    "evaluate": EvaluateParams,
+    "submit": SubmitParams,
+}
+MATRIX_KEYS = {"cnn_aug_seeds": seed_list}  # top-level lists that dvc.yaml's matrix stages read
+
+
+def check_params_file() -> None:
+    """Check all of params.yaml: no unknown top-level key, every section and its keys."""
+    data = load_params_file()
+    known = set(SECTIONS) | set(MATRIX_KEYS)
+    for section_type in SECTIONS.values():
+        known |= top_level_keys(section_type)
+    refuse_unknown_keys(data, known)
+    for section, section_type in SECTIONS.items():
+        read_params(section_type, section)
+    for key, check in MATRIX_KEYS.items():
+        check(key, data.get(key))

@@ -1,0 +1,167 @@
+"""Trained models, by registered name (models/registry.py) or by file, as `Classifier`s.
+
+A `Classifier` is a function from (N, 28, 28) float32 images in [0, 1] (white ink on black,
+like the training features) to (N, 10) float32 class probabilities. A model loads from its own
+file alone: a `.keras` file, a `.joblib` file (which carries its pixel scale), or an
+ensemble's `.json` naming its members, which lie beside it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from digit_recognizer.console import PipelineError
+from digit_recognizer.data.formats import N_CLASSES, N_PIXELS
+from digit_recognizer.models.registry import NAMES, find
+
+Classifier = Callable[[np.ndarray], np.ndarray]
+
+
+def load_file(path: Path, stage: str | None = None) -> Classifier:
+    """A classifier from a `.keras` or `.joblib` file; `stage` (if any) is the one writing it.
+
+    A missing file raises a one-line PipelineError, naming the stage to run when known.
+    """
+    if not path.is_file():
+        how = f" (run the {stage} stage: dvc repro {stage})" if stage else ""
+        raise PipelineError(f"{path}: not found{how}")
+    if path.suffix == ".keras":
+        return keras_classifier(path)
+    if path.suffix == ".joblib":
+        return joblib_classifier(path)
+    raise PipelineError(f"{path}: expected a .keras or .joblib model file")
+
+
+def keras_classifier(path: Path) -> Classifier:
+    """A Keras model taking the 784 pixels in any shape ((N, 784) or (N, 28, 28, 1))."""
+    from digit_recognizer.training.keras_setup import keras_backend
+    from digit_recognizer.training.outputs import predict_proba
+
+    keras = keras_backend(seed=0)
+    try:
+        model = keras.saving.load_model(path, compile=False)
+    except Exception as err:  # noqa: BLE001 (Keras raises many kinds on a bad file)
+        raise PipelineError(f"{path}: not a readable Keras model ({first_line(err)})") from None
+    shape = tuple(model.inputs[0].shape[1:])
+    outputs = model.outputs[0].shape[-1]
+    if int(np.prod(shape)) != N_PIXELS or outputs != N_CLASSES:
+        raise PipelineError(
+            f"{path}: the model maps {shape} inputs to {outputs} outputs; "
+            f"expected 784 pixels to {N_CLASSES} classes"
+        )
+
+    def classify(images: np.ndarray) -> np.ndarray:
+        x = images.reshape(len(images), *shape).astype(np.float32)
+        return predict_proba(model, x, batch_size=max(1, min(512, len(x))))
+
+    return classify
+
+
+def joblib_classifier(path: Path) -> Classifier:
+    """A scikit-learn classifier on the flat pixels in [0, 1] (train_lr's model, which carries
+    its own pixel scale). Its `classes_` may lack a digit: that digit's probability is 0."""
+    import joblib
+
+    try:
+        model: Any = joblib.load(path)
+    except Exception as err:  # noqa: BLE001 (unpickling raises many kinds on a bad file)
+        raise PipelineError(f"{path}: not a readable joblib model ({first_line(err)})") from None
+    if not hasattr(model, "predict_proba") or getattr(model, "n_features_in_", None) != N_PIXELS:
+        raise PipelineError(f"{path}: expected a classifier of 784 pixels with predict_proba")
+    classes = np.asarray(model.classes_, dtype=np.int64)
+
+    def classify(images: np.ndarray) -> np.ndarray:
+        x = images.reshape(len(images), N_PIXELS).astype(np.float32)
+        proba = np.zeros((len(x), N_CLASSES), dtype=np.float32)
+        proba[:, classes] = model.predict_proba(x)
+        return proba
+
+    return classify
+
+
+def first_line(err: BaseException) -> str:
+    """An exception as one short line."""
+    text = str(err).strip()
+    return text.splitlines()[0][:200] if text else type(err).__name__
+
+
+def registered_classifier(name: str, models_dir: Path) -> Classifier:
+    """A registered model (models/registry.py) from its file in the models folder."""
+    model = find(name)
+    path = models_dir / model.file
+    if path.suffix == ".json":
+        return ensemble_classifier(path, model.stage)
+    return load_file(path, model.stage)
+
+
+def ensemble_classifier(path: Path, stage: str) -> Classifier:
+    """The members the ensemble stage recorded (models/ensemble.json), each loaded from the
+    same folder, their probabilities averaged as the stage averages them."""
+    members = read_members(path, stage)
+    classifiers = [member_classifier(name, path.parent) for name in members]
+
+    def classify(images: np.ndarray) -> np.ndarray:
+        probas = [classifier(images) for classifier in classifiers]
+        return np.mean(probas, axis=0, dtype=np.float64).astype(np.float32)
+
+    return classify
+
+
+def read_members(path: Path, stage: str) -> list[str]:
+    """`members` of an ensemble's JSON file: a list of model names."""
+    if not path.is_file():
+        raise PipelineError(f"{path}: not found (run the {stage} stage: dvc repro {stage})")
+    try:
+        members = json.loads(path.read_text())["members"]
+    except (ValueError, KeyError, TypeError):
+        members = None
+    if not isinstance(members, list) or not members or not all(isinstance(m, str) for m in members):
+        raise PipelineError(f'{path}: expected {{"members": [model names]}} (dvc repro {stage})')
+    return members
+
+
+def member_classifier(name: str, models_dir: Path) -> Classifier:
+    """An ensemble member: a registered model, or NAME.keras / NAME.joblib in the models folder
+    (the strong CNN's extra seeds, cnn_aug_sSEED)."""
+    if name in NAMES and name != "ensemble":
+        return registered_classifier(name, models_dir)
+    for suffix in MODEL_SUFFIXES:
+        if (models_dir / f"{name}{suffix}").is_file():
+            return load_file(models_dir / f"{name}{suffix}")
+    raise PipelineError(
+        f"{models_dir / name}.keras: not found (an ensemble model: dvc repro ensemble)"
+    )
+
+
+MODEL_SUFFIXES = (".keras", ".joblib")
+
+
+def load_model(name_or_path: str, models_dir: Path) -> tuple[str, Classifier]:
+    """A registered model by name, or a model file by path; return (shown name, classifier)."""
+    if name_or_path in NAMES:
+        return name_or_path, registered_classifier(name_or_path, models_dir)
+    if name_or_path.endswith(MODEL_SUFFIXES):
+        return name_or_path, load_file(Path(name_or_path))
+    raise PipelineError(
+        f"unknown model {name_or_path!r} (expected {', '.join(NAMES)}, or a .keras or .joblib file)"
+    )
+
+
+def chosen_model(leaderboard: Path) -> str:
+    """The model `submit` chose for submission.csv: `chosen` in its leaderboard JSON."""
+    how = "run the submit stage: dvc repro submit, or pass --model"
+    if not leaderboard.is_file():
+        raise PipelineError(f"{leaderboard}: not found ({how})")
+    try:
+        board = json.loads(leaderboard.read_text())
+        chosen = board["chosen"]
+    except (ValueError, KeyError, TypeError):
+        raise PipelineError(f"{leaderboard}: no chosen model ({how})") from None
+    if chosen not in NAMES:
+        raise PipelineError(f"{leaderboard}: chosen model {chosen!r} is not one of {list(NAMES)}")
+    return str(chosen)

@@ -1,0 +1,62 @@
+"""The one list of models (models/registry.py) agrees with params.yaml and dvc.yaml."""
+
+from __future__ import annotations
+
+import shlex
+
+from stage_runs import DVC_YAML, REAL_PARAMS
+
+from digit_recognizer.models.registry import MODELS, NAMES, SEED_STAGE, seed_model_name
+from digit_recognizer.params.schema import SECTIONS
+
+STAGES = DVC_YAML["stages"]
+
+
+def flag(stage: dict, name: str) -> str:
+    """The value dvc.yaml's command gives `--name`."""
+    words = shlex.split(stage["cmd"])
+    return words[words.index(f"--{name}") + 1]
+
+
+def outs(stage: dict) -> set[str]:
+    return {entry if isinstance(entry, str) else next(iter(entry)) for entry in stage["outs"]}
+
+
+def test_every_model_has_its_stage_section_and_outputs() -> None:
+    for model in MODELS:
+        stage = STAGES[model.stage]
+        assert model.stage in SECTIONS and model.stage in REAL_PARAMS, model.stage
+        assert model.stage in stage["params"], model.stage  # it reads its own section
+        assert flag(stage, "model") == f"models/{model.file}"
+        assert f"models/{model.file}" in outs(stage)
+        predictions = f"data/predictions/{model.name}.npz"
+        assert predictions in outs(stage) and flag(stage, "metrics").endswith(f"/{model.name}.json")
+        history = f"plots/history/{model.name}.csv"
+        assert (history in outs(stage)) == model.curves, model.name
+
+
+def test_evaluate_and_submit_read_every_model_and_the_plots_show_each() -> None:
+    predictions = {f"data/predictions/{name}.npz" for name in NAMES}
+    for stage in ("evaluate", "submit"):
+        assert predictions <= set(STAGES[stage]["deps"]), stage
+    histories = {f"plots/history/{m.name}.csv" for m in MODELS if m.curves}
+    assert histories <= set(STAGES["evaluate"]["deps"])
+    plots = {name: spec for entry in DVC_YAML["plots"] if isinstance(entry, dict)
+             for name, spec in entry.items()}  # fmt: skip
+    for name in NAMES:
+        assert plots[f"confusion_{name}"]["y"] == {f"plots/confusion/{name}.csv": "actual"}
+    for curve in ("learning_curves_accuracy", "learning_curves_loss"):
+        assert set(plots[curve]["y"]) == histories
+
+
+def test_the_ensemble_members_are_models_that_dvc_yaml_feeds_it() -> None:
+    seeds = REAL_PARAMS["cnn_aug_seeds"]
+    trained = {*NAMES, *(seed_model_name(seed) for seed in seeds)} - {"ensemble"}
+    members = REAL_PARAMS["ensemble"]["models"]
+    assert set(members) <= trained
+    member_files = {f"data/predictions/{name}.npz" for name in members}
+    ensemble_deps = {d for d in STAGES["ensemble"]["deps"] if d.startswith("data/predictions/")}
+    assert ensemble_deps == member_files
+    seed_stage = STAGES[SEED_STAGE]
+    assert seed_stage["matrix"] == {"seed": "${cnn_aug_seeds}"}
+    assert "models/cnn_aug_s${item.seed}.keras" in outs(seed_stage)
