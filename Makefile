@@ -11,6 +11,10 @@ export DVC_NO_ANALYTICS := 1
 
 .PHONY: setup repro compare chromium remote remote-s3 train-workers test test-fast lint bench clean-venv
 
+# the page template `dvc plots show` uses (.dvc/config): charts drawn with no network; it is
+# committed (a pip-only clone has it), rewritten here after an install, the same bytes unless
+# vl-convert-python changed (tests/unit/test_plots_template.py checks the committed copy)
+PLOTS_TEMPLATE := .dvc/plots/offline.html
 setup: $(STAMP) $(PLOTS_TEMPLATE)
 
 # the cpu and gpu builds install the same files: switching starts from a new venv
@@ -22,8 +26,6 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed
 	touch $(STAMP)
 
-# the page template `dvc plots show` uses (.dvc/config): charts drawn with no network
-PLOTS_TEMPLATE := .dvc/plots/offline.html
 $(PLOTS_TEMPLATE): $(STAMP)
 	python -m digit_recognizer.evaluation.plots_page $@
 

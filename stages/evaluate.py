@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--split", type=Path, required=True, help="folder with y_val")
     parser.add_argument("--features", type=Path, required=True, help="flat features folder")
     parser.add_argument("--predictions", type=Path, required=True, help="folder of NAME.npz")
-    parser.add_argument("--history", type=Path, required=True, help="folder of NAME.csv")
+    parser.add_argument("--live", type=Path, required=True, help="DVCLive folders, NAME/ each")
     parser.add_argument("--metrics", type=Path, required=True, help="metrics JSON to write")
     parser.add_argument("--confusion", type=Path, required=True, help="folder for NAME.csv")
     parser.add_argument("--images", type=Path, required=True, help="folder for PNGs")
@@ -48,7 +48,7 @@ def main() -> None:
         for name in titles
     }
     networks = [model.name for model in MODELS if model.curves]
-    histories = {name: read_history(args.history / f"{name}.csv") for name in networks}
+    histories = {name: read_history(args.live / name) for name in networks}
     results = {}
     for name, proba in probas.items():
         results[name] = model_scores(labels, proba)

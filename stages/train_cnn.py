@@ -16,7 +16,7 @@ def main() -> None:
     data = load_split_data(paths.features, paths.split)
 
     keras = keras_backend(params.seed, params.precision)
-    trained = train(keras, build_model, data, params)  # on the devices `distribute` names
+    trained = train(keras, build_model, data, params, live=paths.live)  # where `distribute` says
     save_trained("cnn", trained, data, paths, section="train_cnn")
 
 

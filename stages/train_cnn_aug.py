@@ -26,7 +26,9 @@ def main() -> None:
     data = load_split_data(paths.features, paths.split, params.max_epoch_val_rows)
 
     keras = keras_backend(params.seed, params.precision)
-    trained = train(keras, build_model, data, params, params.lr_decay, params.max_epoch_rows)
+    trained = train(
+        keras, build_model, data, params, params.lr_decay, params.max_epoch_rows, paths.live
+    )
     save_trained(paths.model.stem, trained, data, paths, section=SECTION)
 
 

@@ -29,7 +29,7 @@ def main() -> None:
     import joblib
     from sklearn.exceptions import ConvergenceWarning
 
-    paths = parse_training_paths(__doc__.splitlines()[0], LrParams, "train_lr", history=False)
+    paths = parse_training_paths(__doc__.splitlines()[0], LrParams, "train_lr", live=False)
     params = read_params(LrParams, "train_lr")
     data = load_split_data(paths.features, paths.split)
 

@@ -18,7 +18,7 @@ def main() -> None:
 
     keras = keras_backend(params.seed, params.precision)
     model = build_model(keras, params)
-    history = fit(model, data, params)
+    history = fit(model, data, params, live=paths.live)
     save_keras_outputs("mlp", model, data, history, paths, section="train_mlp")
 
 

@@ -26,7 +26,8 @@ CONFIG_FILES = (
     ".dvc/config",
     ".dvc/.gitignore",
     ".dvc/plots/series.json",
-    ".dvc/plots/offline.html",  # written by `make setup`
+    ".dvc/plots/offline.html",
+    ".dvc/plots/.gitattributes",
     ".dvcignore",
     ".gitignore",
     "data/external/README.md",

@@ -27,7 +27,7 @@ def reshape(runner: StageRunner | InProcessRunner, **kw):
     )  # fmt: skip
 
 
-def training_args(prepared: Path, name: str, kind: str, history: bool = True) -> list[str]:
+def training_args(prepared: Path, name: str, kind: str, live: bool = True) -> list[str]:
     """A training stage's arguments: inputs from `prepared`, outputs relative to the cwd."""
     args = [
         "--features", str(prepared / "features" / kind),
@@ -37,6 +37,6 @@ def training_args(prepared: Path, name: str, kind: str, history: bool = True) ->
         "--metrics", f"metrics/{name}.json",
         "--timings", f"timings/{name}.json",
     ]  # fmt: skip
-    if history:
-        args += ["--history", f"history/{name}.csv"]
+    if live:
+        args += ["--live", f"live/{name}"]
     return args

@@ -52,7 +52,7 @@ def main() -> None:
     parser.add_argument("out", type=Path, help="template file to write")
     args = parser.parse_args()
     with atomic_paths(args.out) as (tmp,):
-        tmp.write_text(offline_template())
+        tmp.write_text(offline_template(), encoding="utf-8")
 
 
 if __name__ == "__main__":

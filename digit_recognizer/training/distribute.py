@@ -104,9 +104,11 @@ def train(
     params: DistributedFitParams,
     lr_decay: float = 1.0,
     max_epoch_rows: int | None = None,
+    live: Path | None = None,
 ) -> Trained:
     """Build the network with `build(keras, params)` and train it as `params.distribute` says;
-    `lr_decay` and `max_epoch_rows` as training.fit.fit has them.
+    `lr_decay`, `max_epoch_rows` and `live` (the per-epoch metrics, written by the chief) as
+    training.fit.fit has them.
 
     Under a strategy the model is built inside its scope with the global batch size and one
     batch per call into TensorFlow (Keras 3 fails under MirroredStrategy with more); the
@@ -116,7 +118,7 @@ def train(
     """
     if params.distribute == "none":
         model = build(keras, params)
-        return Trained(model, fit(model, data, params, lr_decay, max_epoch_rows))
+        return Trained(model, fit(model, data, params, lr_decay, max_epoch_rows, live))
     config = tf_config() if params.distribute == "multi_worker" else None
     strategy = make_strategy(params)
     replicas = strategy.num_replicas_in_sync
@@ -125,11 +127,13 @@ def train(
     with strategy.scope():
         model = build(keras, run_params)
     if config is None:
-        history = fit(model, data, run_params, lr_decay, max_epoch_rows)
+        history = fit(model, data, run_params, lr_decay, max_epoch_rows, live)
         copy = one_device_copy(keras, build, params, model)
         return Trained(copy, history, params.distribute, replicas)
     chief = is_chief(config)
-    history = fit_across_workers(strategy, model, data, run_params, lr_decay, chief, max_epoch_rows)
+    history = fit_across_workers(
+        strategy, model, data, run_params, lr_decay, chief, max_epoch_rows, live if chief else None
+    )
     task = (config["task"]["type"], int(config["task"]["index"]))
     workers = sum(len(addresses) for addresses in config["cluster"].values())
     copy = one_device_copy(keras, build, params, model)

@@ -6,6 +6,7 @@ import ctypes
 import math
 import time
 from contextlib import suppress
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ import pandas as pd
 from digit_recognizer.console import log
 from digit_recognizer.training.inputs import SplitData
 from digit_recognizer.training.keras_setup import KerasFitParams
+from digit_recognizer.training.live import epoch_logger
 
 HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "images"]
 
@@ -24,8 +26,10 @@ def fit(
     params: KerasFitParams,
     lr_decay: float = 1.0,
     max_epoch_rows: int | None = None,
+    live: Path | None = None,
 ) -> pd.DataFrame:
-    """Train on the split through a tf.data pipeline; return the per-epoch history.
+    """Train on the split through a tf.data pipeline; return the per-epoch history, which
+    DVCLive writes to `live` after each epoch (live.py).
 
     The arrays become tensors once; tf.data (autotuning off) shuffles row indices and gathers
     whole batches, which is faster than handing numpy arrays to `fit` on a 2-core CPU and keeps
@@ -38,7 +42,7 @@ def fit(
     holds each epoch's training seconds and how many digits it trained on (for the timings).
     """
     timer = epoch_timer(params.epochs)
-    callbacks = [stop_on_nan(), timer]
+    callbacks = [stop_on_nan(), timer, epoch_logger(live)]
     if lr_decay != 1.0:
         callbacks.insert(0, epoch_decay(params.learning_rate, lr_decay))
     steps = epoch_steps(len(data.y_train), params, max_epoch_rows)

@@ -23,14 +23,14 @@ class TrainingPaths:
     predictions: Path
     metrics: Path
     timings: Path
-    history: Path | None
+    live: Path | None  # DVCLive's folder of per-epoch metrics (the networks)
     seed: int | None = None  # `--seed`, when the stage takes one: instead of the params' seed
 
 
 def parse_training_paths(
-    description: str, params_type: type, section: str, history: bool = True, seed: bool = False
+    description: str, params_type: type, section: str, live: bool = True, seed: bool = False
 ) -> TrainingPaths:
-    """Read a training stage's command line; `--history` (per-epoch CSV) when it has epochs;
+    """Read a training stage's command line; `--live` (DVCLive's folder) when it has epochs;
     with `seed`, an optional `--seed` (dvc.yaml's matrix of seeds passes one per stage).
     `--help` lists the params of `section` (read as `params_type`)."""
     parser = stage_parser(description, params_type, section)
@@ -40,14 +40,14 @@ def parse_training_paths(
     parser.add_argument("--predictions", type=Path, required=True, help="probabilities (.npz)")
     parser.add_argument("--metrics", type=Path, required=True, help="metrics JSON to write")
     parser.add_argument("--timings", type=Path, required=True, help="timings JSON (not in git)")
-    if history:
-        parser.add_argument("--history", type=Path, required=True, help="per-epoch CSV")
+    if live:
+        parser.add_argument("--live", type=Path, required=True, help="per-epoch metrics folder")
     if seed:
         parser.add_argument("--seed", type=seed_argument, help=f"seed instead of {section}.seed")
     args = parser.parse_args()
     return TrainingPaths(
         args.features, args.split, args.model, args.predictions, args.metrics, args.timings,
-        args.history if history else None, args.seed if seed else None,
+        args.live if live else None, args.seed if seed else None,
     )  # fmt: skip
 
 

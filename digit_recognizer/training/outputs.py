@@ -1,4 +1,4 @@
-"""A trained network's outputs: the `.keras` file, class probabilities, history and metrics."""
+"""A trained network's outputs: the `.keras` file, class probabilities and metrics."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from digit_recognizer.data.predictions import save_predictions
 from digit_recognizer.evaluation.scores import accuracy_and_loss
 from digit_recognizer.files import (
     atomic_paths,
-    save_csv,
     save_json,
     temporary_prefix,
     zip_member,
@@ -141,19 +140,18 @@ def save_keras_outputs(
     section: str,
     extra_metrics: dict[str, Any] | None = None,
 ) -> None:
-    """Write a trained network's model, history CSV, probabilities and metrics JSON; nothing
+    """Write a trained network's model, probabilities and metrics JSON (DVCLive wrote its
+    per-epoch metrics while it trained); nothing
     if its loss diverged (the params' `section` is named in that error).
 
     The metrics record the precision the network was trained in, then `extra_metrics`. The
     model is saved before predicting: saving needs extra memory for a while, and this order
     keeps the stage's peak RSS lower.
     """
-    assert paths.history is not None, "a Keras stage has a --history path"
     check_converged(history, section)
     save_keras_model(model, paths.model)
     val_proba = predict_proba(model, data.x("val"))
     accuracy, loss = accuracy_and_loss(data.y_val, val_proba)
-    save_csv(paths.history, history.drop(columns=["seconds", "images"]))
     save_predictions(paths.predictions, val_proba, predict_proba(model, data.x("test")))
     save_json(
         paths.metrics,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from digit_recognizer.training.fit import (
 )
 from digit_recognizer.training.inputs import SplitData
 from digit_recognizer.training.keras_setup import KerasFitParams
+from digit_recognizer.training.live import EpochLog
 
 
 def fit_across_workers(
@@ -35,13 +37,15 @@ def fit_across_workers(
     lr_decay: float,
     report: bool,
     max_epoch_rows: int | None = None,
+    live: Path | None = None,
 ) -> pd.DataFrame:
     """Train `model` (built in `strategy`'s scope) for `params.epochs`; return the history.
 
     `params.batch_size` is the global batch. The history has the columns and meaning of
     `fit`'s: mean loss and accuracy over the epoch's training digits, then over the validation
     digits, the training seconds and the digits trained on. With `report`, an epoch line is
-    logged as `fit` does. The learning rate of epoch e (from 0) is `learning_rate * lr_decay **
+    logged as `fit` does; DVCLive writes each epoch to `live` (given to the chief only). The
+    learning rate of epoch e (from 0) is `learning_rate * lr_decay **
     e`; an epoch is at most `max_epoch_rows` rows, as in `fit`; a NaN loss ends training after
     that epoch.
     """
@@ -98,6 +102,7 @@ def fit_across_workers(
     val = sharded(strategy, batches(val_x, val_y, params.batch_size))
     val_steps = math.ceil(len(val_y) / params.batch_size)
     rows = []
+    epochs = EpochLog(live)
     for epoch in range(params.epochs):
         if lr_decay != 1.0:
             optimizer.learning_rate = params.learning_rate * lr_decay**epoch
@@ -118,6 +123,7 @@ def fit_across_workers(
             "images": int(count),
         }
         rows.append(row)
+        epochs.log(epoch + 1, row)
         if report:
             log(
                 f"epoch {epoch + 1}/{params.epochs}  {seconds:.1f}s  "
@@ -125,6 +131,7 @@ def fit_across_workers(
             )
         if not math.isfinite(row["loss"]):
             break
+    epochs.end()
     release_freed_memory()
     return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
 

@@ -49,10 +49,6 @@ def test_walkthrough_in_a_fresh_clone(
     clone = DvcProject(clone_root, clone_root.parent / "site-cache")
     clone.git("config", "user.name", "README reader")
     clone.git("config", "user.email", "reader@localhost")
-    (clone_root / ".dvc" / "plots").mkdir(exist_ok=True)  # the page template: git-ignored,
-    (clone_root / ".dvc" / "plots" / "offline.html").write_bytes(  # written by make setup
-        (origin.root / ".dvc" / "plots" / "offline.html").read_bytes()
-    )
 
     clone.dvc("repro")  # make repro
     assert clone.git("status", "--porcelain").stdout == "", "the fresh clone's repro differs"

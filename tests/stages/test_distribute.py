@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from dvc_project import write_params
 from stage_commands import N_TEST_CSV, training_args
@@ -30,12 +29,14 @@ from stage_runs import (
 )
 
 from digit_recognizer.console import QUIET_VARIABLE
+from digit_recognizer.evaluation.history import read_history
 from digit_recognizer.training.distribute import is_chief
 from digit_recognizer.training.keras_setup import keras_backend
 from digit_recognizer.training.workers import free_ports, tf_configs
 
 pytestmark = pytest.mark.training
 
+WORKERS = "digit_recognizer.training.workers"
 HISTORY_KEYS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
 
 
@@ -47,7 +48,7 @@ def check_outputs(folder: Path, prepared: Path, epochs: int, name: str = "cnn") 
         val, test = saved["val"], saved["test"]
     assert val.shape == (len(y_val), 10) and test.shape == (N_TEST_CSV, 10)
     np.testing.assert_allclose(val.sum(axis=1), 1.0, atol=1e-4)
-    history = pd.read_csv(folder / "history" / f"{name}.csv")
+    history = read_history(folder / "live" / name)
     assert list(history.columns) == HISTORY_KEYS
     assert history["epoch"].tolist() == list(range(1, epochs + 1))
     assert history[HISTORY_KEYS[1:]].notna().all().all()
@@ -184,11 +185,11 @@ def test_chief_as_tensorflow_defines_it(cluster: dict, task: tuple[str, int], ch
 
 
 def test_workers_launcher_gives_each_worker_its_task(tmp_path: Path) -> None:
-    """`python -m digit_recognizer.training.workers N -- COMMAND`: in this folder, one cluster, a task
-    per worker (each worker writes its TF_CONFIG to a file named after its pid)."""
+    """`python -m digit_recognizer.training.workers N -- COMMAND`: in this folder, one cluster, a
+    task per worker (each worker writes its TF_CONFIG to a file named after its pid)."""
     keep = "import os; open(f'{os.getpid()}.json', 'w').write(os.environ['TF_CONFIG'])"
     result = subprocess.run(
-        [sys.executable, "-m", "digit_recognizer.training.workers", "3", "--", sys.executable, "-c", keep],
+        [sys.executable, "-m", WORKERS, "3", "--", sys.executable, "-c", keep],
         cwd=tmp_path, env=subprocess_env(), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 0, describe(result)
@@ -210,7 +211,7 @@ def test_workers_launcher_stops_the_others_when_one_fails(tmp_path: Path) -> Non
         "sys.exit(3) if index == 1 else time.sleep(3600)\n"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "digit_recognizer.training.workers", "2", "--", sys.executable, "-c", code],
+        [sys.executable, "-m", WORKERS, "2", "--", sys.executable, "-c", code],
         cwd=tmp_path, env=subprocess_env(), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 3, describe(result)

@@ -50,7 +50,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     split(runner, root / "sample")
     reshape(runner)
     for name, kind in (("lr", "flat"), ("mlp", "flat"), ("cnn", "images")):
-        runner(f"train_{name}", *training_args(root, name, kind, history=name != "lr"))
+        runner(f"train_{name}", *training_args(root, name, kind, live=name != "lr"))
     leaderboard = {"chosen": "cnn", "val": {"lr": 0.8, "mlp": 0.7, "cnn": 0.9}}  # as submit's
     (root / "metrics").mkdir(exist_ok=True)
     (root / "metrics" / "leaderboard.json").write_text(json.dumps(leaderboard))
@@ -314,10 +314,11 @@ def test_a_bad_top_is_a_one_line_usage_error(project, scans, monkeypatch, capsys
 
 
 def test_an_lr_fit_on_raw_pixels_gets_raw_pixels(project: Path, scans, tmp_path: Path) -> None:
-    """train_lr.pixels: raw (the notebook's 0..255): the CLI scales as the project says."""
+    """train_lr.pixels: raw (the notebook's 0..255): the saved model scales [0, 1] pixels itself,
+    so the CLI gives it what it gives every model."""
     runner = StageRunner(tmp_path)
     runner.params(tiny_params({**PREPARED_PARAMS, "train_lr.pixels": "raw"}))
-    runner("train_lr", *training_args(project, "lr", "flat", history=False))
+    runner("train_lr", *training_args(project, "lr", "flat", live=False))
     _, _, pixels = scans
     path = tmp_path / "test.csv"
     header = ",".join(f"pixel{i}" for i in range(784))
@@ -325,7 +326,7 @@ def test_an_lr_fit_on_raw_pixels_gets_raw_pixels(project: Path, scans, tmp_path:
     result = digits_command(tmp_path, "predict", path, "--model", "lr", "--json")
     assert result.returncode == 0, describe(result)
     model = joblib.load(tmp_path / "models" / "lr.joblib")
-    expected = model.predict_proba(pixels.astype(np.float64))
+    expected = model.predict_proba((pixels / 255).astype(np.float32))
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["digit"] for r in records] == expected.argmax(axis=1).tolist()
     saved = np.array([r["probability"] for r in records])

@@ -28,6 +28,7 @@ from stage_runs import (
     tiny_params,
 )
 
+from digit_recognizer.evaluation.history import read_history
 from digit_recognizer.models.cnn import CnnParams
 from digit_recognizer.models.cnn import build_model as build_cnn
 from digit_recognizer.models.cnn_aug import CnnAugParams
@@ -41,7 +42,7 @@ from digit_recognizer.training.precision import cpu_flags, has_bf16_gpu, resolve
 pytestmark = pytest.mark.training
 
 KERAS_MODELS = [("mlp", "flat"), ("cnn", "images"), ("cnn_aug", "images")]  # name, features
-OUTPUT_OPTIONS = ("--model", "--predictions", "--metrics", "--timings", "--history")
+OUTPUT_OPTIONS = ("--model", "--predictions", "--metrics", "--timings", "--live")
 
 
 def check_predictions(folder: Path, name: str, prepared: Path) -> dict[str, np.ndarray]:
@@ -64,7 +65,7 @@ def check_predictions(folder: Path, name: str, prepared: Path) -> dict[str, np.n
 
 
 def test_train_lr(run_stage: StageRunner, prepared: Path) -> None:
-    run_stage("train_lr", *training_args(prepared, "lr", "flat", history=False))
+    run_stage("train_lr", *training_args(prepared, "lr", "flat", live=False))
     folder = run_stage.cwd
     metrics = read_json(folder / "metrics" / "lr.json")
     assert list(metrics) == [
@@ -129,7 +130,8 @@ def test_misspelt_activation_is_a_one_line_error(run_stage: StageRunner, prepare
 
 
 def history_frame(folder: Path, name: str) -> pd.DataFrame:
-    history = pd.read_csv(folder / "history" / f"{name}.csv")
+    """The per-epoch history DVCLive wrote to live/NAME, as evaluate reads it."""
+    history = read_history(folder / "live" / name)
     assert list(history.columns) == [
         "epoch", "loss", "accuracy", "val_loss", "val_accuracy",
     ]  # fmt: skip
@@ -268,7 +270,7 @@ def test_a_diverging_network_stops_before_saving_anything(
 ) -> None:
     """A learning rate of 1e12 makes the loss NaN in the first epoch: training stops there
     (of 3 epochs), one line naming the param, exit 1, and the outputs of an earlier run byte
-    for byte as they were."""
+    for byte as they were (DVCLive's folder too: the NaN epoch is not logged)."""
     runner = StageRunner(tmp_path)
     runner.params(**{f"train_{name}__learning_rate": 1e12, f"train_{name}__epochs": 3})
     args = training_args(prepared, name, kind)
@@ -295,7 +297,8 @@ def test_train_keras_is_reproducible(keras_runs: dict[str, list[Path]], name: st
     """Same params, same bytes; `steps_per_execution` 1 or 3 gives identical results: metrics,
     history, probabilities and the weights inside the model file."""
     first, second = keras_runs[name]
-    for output in (f"metrics/{name}.json", f"history/{name}.csv", f"predictions/{name}.npz"):
+    live = [f"live/{name}/metrics.json", f"live/{name}/plots/metrics/eval/accuracy.tsv"]
+    for output in (f"metrics/{name}.json", *live, f"predictions/{name}.npz"):
         assert (first / output).read_bytes() == (second / output).read_bytes(), output
     weights = []
     for folder in (first, second):

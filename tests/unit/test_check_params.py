@@ -115,7 +115,7 @@ def test_every_key_of_params_yaml_is_checked() -> None:
 
 def test_the_check_does_not_import_tensorflow() -> None:
     """It imports every stage's params type, the networks' too, but no module it imports
-    imports Keras or TensorFlow when loaded (training.keras_setup imports Keras inside a function)."""
+    imports Keras or TensorFlow when loaded (training.keras_setup imports Keras in a function)."""
     for dep in code_deps(PROJECT / "stages" / "check_params.py"):
         for node in ast.parse((PROJECT / dep).read_text()).body:
             if isinstance(node, ast.Import | ast.ImportFrom):

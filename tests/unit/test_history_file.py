@@ -1,4 +1,5 @@
-"""evaluate reads each network's history CSV through read_history: a broken one is one line."""
+"""evaluate reads each network's per-epoch history from DVCLive's files through read_history:
+a broken or missing file is one line naming it."""
 
 from __future__ import annotations
 
@@ -8,39 +9,55 @@ import pytest
 
 from digit_recognizer.console import PipelineError
 from digit_recognizer.evaluation.history import read_history
+from digit_recognizer.training.live import EpochLog
 
-GOOD = "epoch,loss,accuracy,val_loss,val_accuracy\n1,2.2,0.19,1.9,0.51\n2,1.5,0.59,1.2,0.63\n"
+ROWS = [
+    {"loss": 2.2, "accuracy": 0.19, "val_loss": 1.9, "val_accuracy": 0.51},
+    {"loss": 1.5, "accuracy": 0.59, "val_loss": 1.2, "val_accuracy": 0.63},
+]
 
 
-def test_a_good_history_is_read(tmp_path: Path) -> None:
-    path = tmp_path / "cnn.csv"
-    path.write_text(GOOD)
-    assert list(read_history(path)["val_accuracy"]) == [0.51, 0.63]
+def write_live(folder: Path) -> Path:
+    """Two epochs written as the training stages write them (DVCLive)."""
+    log = EpochLog(folder)
+    for epoch, row in enumerate(ROWS, start=1):
+        log.log(epoch, row)
+    log.end()
+    return folder / "plots" / "metrics" / "eval" / "accuracy.tsv"
+
+
+def test_a_good_history_is_read_and_dvclive_wrote_no_timestamp(tmp_path: Path) -> None:
+    write_live(tmp_path / "cnn")
+    history = read_history(tmp_path / "cnn")
+    assert list(history.columns) == ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
+    assert history["epoch"].tolist() == [1, 2]
+    assert list(history["val_accuracy"]) == [0.51, 0.63]
+    assert (tmp_path / "cnn" / "metrics.json").read_text().count("step") == 1
+    tsv = (tmp_path / "cnn" / "plots" / "metrics" / "train" / "loss.tsv").read_text()
+    assert tsv == "step\tloss\n1\t2.2\n2\t1.5\n"  # no timestamp column: the same bytes each run
+    assert not (tmp_path / "dvc.yaml").exists() and not (tmp_path / "cnn" / "dvc.yaml").exists()
 
 
 @pytest.mark.parametrize(
     "text",
-    [
-        "",
-        "epoch,loss,accuracy,val_loss,val_accuracy\n",
-        GOOD.replace("val_accuracy", "val_acc"),
-        GOOD.replace("0.63", "nan"),
-        GOOD.replace("0.63", "high"),
-        GOOD.replace("1.5,", "1.5,,", 1),
-        '"unterminated\n' + GOOD,
-    ],
-    ids=["empty", "header-only", "missing-column", "nan", "text", "extra-cell", "bad-quote"],
-)
+    ["", "step\taccuracy\n", "step\tacc\n1\t0.5\n2\t0.6\n", "step\taccuracy\n1\t0.5\n2\tnan\n",
+     "step\taccuracy\n1\t0.5\n2\thigh\n", "step\taccuracy\n1\t0.5\n3\t0.6\n",
+     '"unterminated\n1\t2\n'],
+    ids=["empty", "header-only", "missing-column", "nan", "text", "other-epochs", "bad-quote"],
+)  # fmt: skip
 def test_a_broken_history_is_one_line_naming_the_file(tmp_path: Path, text: str) -> None:
-    path = tmp_path / "cnn.csv"
+    path = write_live(tmp_path / "cnn")
     path.write_text(text)
     with pytest.raises(PipelineError, match=f"^{path}: ") as caught:
-        read_history(path)
+        read_history(tmp_path / "cnn")
     assert "\n" not in str(caught.value)
 
 
-def test_a_history_that_is_not_text(tmp_path: Path) -> None:
-    path = tmp_path / "cnn.csv"
-    path.write_bytes(b"epoch,loss\n\xff\xfe\x00garbage")
+def test_a_missing_or_binary_history_file(tmp_path: Path) -> None:
+    path = write_live(tmp_path / "cnn")
+    path.write_bytes(b"step\taccuracy\n\xff\xfe\x00garbage")
     with pytest.raises(PipelineError, match=f"^{path}: "):
-        read_history(path)
+        read_history(tmp_path / "cnn")
+    path.unlink()
+    with pytest.raises(PipelineError, match=f"^{path}: not found"):
+        read_history(tmp_path / "cnn")

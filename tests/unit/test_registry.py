@@ -31,22 +31,22 @@ def test_every_model_has_its_stage_section_and_outputs() -> None:
         assert f"models/{model.file}" in outs(stage)
         predictions = f"data/predictions/{model.name}.npz"
         assert predictions in outs(stage) and flag(stage, "metrics").endswith(f"/{model.name}.json")
-        history = f"plots/history/{model.name}.csv"
-        assert (history in outs(stage)) == model.curves, model.name
+        live = f"metrics/live/{model.name}/plots"
+        assert (live in outs(stage)) == model.curves, model.name
 
 
 def test_evaluate_and_submit_read_every_model_and_the_plots_show_each() -> None:
     predictions = {f"data/predictions/{name}.npz" for name in NAMES}
     for stage in ("evaluate", "submit"):
         assert predictions <= set(STAGES[stage]["deps"]), stage
-    histories = {f"plots/history/{m.name}.csv" for m in MODELS if m.curves}
-    assert histories <= set(STAGES["evaluate"]["deps"])
+    lives = {f"metrics/live/{m.name}/plots" for m in MODELS if m.curves}
+    assert lives <= set(STAGES["evaluate"]["deps"])
     plots = {name: spec for entry in DVC_YAML["plots"] if isinstance(entry, dict)
              for name, spec in entry.items()}  # fmt: skip
     for name in NAMES:
         assert plots[f"confusion_{name}"]["y"] == {f"plots/confusion/{name}.csv": "actual"}
     for curve in ("learning_curves_accuracy", "learning_curves_loss"):
-        assert set(plots[curve]["y"]) == histories
+        assert {f.split("/plots/metrics/")[0] + "/plots" for f in plots[curve]["y"]} == lives
 
 
 def test_the_ensemble_members_are_models_that_dvc_yaml_feeds_it() -> None:

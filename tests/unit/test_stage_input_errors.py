@@ -56,6 +56,6 @@ def test_split_without_sample(call_stage: InProcessRunner) -> None:
 def test_training_without_features(
     call_stage: InProcessRunner, tmp_path: Path, stage: str, kind: str
 ) -> None:
-    args = training_args(tmp_path / "none", stage, kind, history=stage != "lr")
+    args = training_args(tmp_path / "none", stage, kind, live=stage != "lr")
     message = stage_error(call_stage(f"train_{stage}", *args), f"train_{stage}")
     assert f"{kind}/train.npy: not found" in message
