@@ -66,8 +66,10 @@ remote-s3: $(STAMP)
 train-workers: $(STAMP)
 	python -m digit_recognizer.training.workers $(or $(N),2) --stage $(or $(STAGE),train_cnn)
 
+# two workers (pytest-xdist), each test file on one of them: the suite's DVC and Python start-ups
+# overlap, and a file's module-scoped projects are built once
 test: $(STAMP) $(PLOTS_TEMPLATE) chromium
-	python -m pytest
+	python -m pytest -n 2 --dist loadfile
 
 test-fast: $(STAMP)
 	python -m pytest -m "not training and not e2e"

@@ -95,25 +95,6 @@ def test_cnn_param_change_reruns_only_cnn_and_what_follows(project: DvcProject) 
     assert UP_TO_DATE in project.dvc("status").stdout
 
 
-def test_exp_run_sample_fraction(project: DvcProject) -> None:
-    dvc_yaml = project.dvc_yaml()
-    train_rows = json.loads((project.root / "metrics" / "fetch.json").read_text())["fetch"][
-        "train_rows"
-    ]
-    result = project.dvc("exp", "run", "-S", "sample_fraction=0.5")
-    ran = set(stages_run(all_output(result)))
-    assert "fetch" not in ran, describe(result)
-    assert ran == downstream(dvc_yaml, stages_reading_param(dvc_yaml, "sample_fraction"))
-    assert {"sample", "split", "reshape", "train_lr", "train_mlp", "train_cnn"} <= ran
-
-    assert project.read_params()["sample_fraction"] == 0.5
-    sampled = json.loads((project.root / "metrics" / "sample.json").read_text())["sample"]
-    assert sampled["rows"] == round(0.5 * train_rows)
-    assert UP_TO_DATE in project.dvc("status").stdout
-    experiments = project.dvc("exp", "show", "--json").stdout
-    assert "sample_fraction" in experiments and "0.5" in experiments
-
-
 def test_bad_train_csv_fails_and_keeps_raw_data(project: DvcProject) -> None:
     raw = project.root / "data" / "raw"
     before = {p.name: p.read_bytes() for p in sorted(raw.glob("*.csv"))}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from dvc_project import downstream, stages_run
+from dvc_project import downstream, stages_reading_param, stages_run
 from dvc_runs import DvcProject, all_output, copy_dvc_project
 from headless_chromium import rendered_dom
 from kaggle_files import write_kaggle_csvs
@@ -144,8 +144,16 @@ def test_metrics_diff_between_branches(project: DvcProject) -> None:
 
 
 def test_exp_run_and_exp_show(project: DvcProject) -> None:
+    """`dvc exp run -S sample_fraction=0.5` reruns what reads it and what follows, not fetch;
+    params.yaml keeps the value; `dvc exp show` lists the experiment with its params and metrics."""
+    dvc_yaml = project.dvc_yaml()
     run = project.dvc("exp", "run", "-n", "half-data", "-S", "sample_fraction=0.5")
-    assert "fetch" not in stages_run(all_output(run))
+    ran = set(stages_run(all_output(run)))
+    assert "fetch" not in ran, describe(run)
+    assert ran == downstream(dvc_yaml, stages_reading_param(dvc_yaml, "sample_fraction"))
+    assert {"sample", "split", "reshape", "train_lr", "train_mlp", "train_cnn"} <= ran
+    assert project.read_params()["sample_fraction"] == 0.5
+    assert "up to date" in project.dvc("status").stdout
     shown = project.dvc("exp", "show", "--json").stdout
     experiments = [
         exp
