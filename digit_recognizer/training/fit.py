@@ -113,7 +113,20 @@ def epoch_decay(learning_rate: float, rate: float) -> Any:
     """
     import keras
 
-    return keras.callbacks.LearningRateScheduler(lambda epoch: learning_rate * rate**epoch)
+    return keras.callbacks.LearningRateScheduler(
+        lambda epoch: epoch_learning_rate(learning_rate, rate, epoch)
+    )
+
+
+def epoch_learning_rate(learning_rate: float, decay: float, epoch: int) -> float:
+    """The learning rate of epoch `epoch` (from 0), decayed by `decay` after each epoch."""
+    return learning_rate * decay**epoch
+
+
+def epoch_line(epoch: int, epochs: int, seconds: float, values: dict[str, float]) -> str:
+    """The progress line of an epoch (from 1): its training seconds and its figures."""
+    figures = "  ".join(f"{key} {value:.4f}" for key, value in values.items())
+    return f"epoch {epoch}/{epochs}  {seconds:.1f}s  {figures}"
 
 
 def stop_on_nan() -> Any:
@@ -161,9 +174,6 @@ def epoch_timer(epochs: int) -> Any:
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
             end = self._train_end if self._train_end > self._start else time.perf_counter()
             self.train_seconds.append(round(end - self._start, 4))
-            log(
-                f"epoch {epoch + 1}/{epochs}  {self.train_seconds[-1]:.1f}s  "
-                + "  ".join(f"{key} {value:.4f}" for key, value in (logs or {}).items())
-            )
+            log(epoch_line(epoch + 1, epochs, self.train_seconds[-1], logs or {}))
 
     return EpochTimer()

@@ -21,12 +21,16 @@ from digit_recognizer.console import log
 from digit_recognizer.training.fit import (
     HISTORY_COLUMNS,
     batches,
+    epoch_learning_rate,
+    epoch_line,
     epoch_steps,
     release_freed_memory,
 )
 from digit_recognizer.training.inputs import SplitData
 from digit_recognizer.training.keras_setup import KerasFitParams
 from digit_recognizer.training.live import EpochLog
+
+LOGGED = HISTORY_COLUMNS[1:5]  # loss, accuracy, val_loss, val_accuracy
 
 
 def fit_across_workers(
@@ -105,7 +109,7 @@ def fit_across_workers(
     epochs = EpochLog(live)
     for epoch in range(params.epochs):
         if lr_decay != 1.0:
-            optimizer.learning_rate = params.learning_rate * lr_decay**epoch
+            optimizer.learning_rate = epoch_learning_rate(params.learning_rate, lr_decay, epoch)
         start = time.perf_counter()
         iterator = iter(train) if endless is None else endless
         loss, correct, count = run_epoch(train_step, iterator, train_steps)
@@ -125,10 +129,7 @@ def fit_across_workers(
         rows.append(row)
         epochs.log(epoch + 1, row)
         if report:
-            log(
-                f"epoch {epoch + 1}/{params.epochs}  {seconds:.1f}s  "
-                + "  ".join(f"{key} {row[key]:.4f}" for key in HISTORY_COLUMNS[1:5])
-            )
+            log(epoch_line(epoch + 1, params.epochs, seconds, {k: row[k] for k in LOGGED}))
         if not math.isfinite(row["loss"]):
             break
     epochs.end()
