@@ -45,7 +45,7 @@ compare:  # needs the venv set up (make setup)
 	dvc exp show --no-pager --drop '.*' --keep '$(COMPARE_KEEP)'
 	dvc metrics show metrics/models
 
-# a DVC remote shared by the team (a folder every clone can reach; for S3 see the README),
+# a DVC remote shared by the team (a folder every clone can reach; for S3 see docs/team.md),
 # recorded in .dvc/config: commit it, then `dvc push --run-cache` / `dvc pull --run-cache`
 remote: $(STAMP)
 	test -n "$(DIR)" || (echo "usage: make remote DIR=/path/to/shared/dvc-cache" >&2; false)
@@ -53,8 +53,7 @@ remote: $(STAMP)
 
 # the same remote on S3, or on an S3-compatible store with ENDPOINT=https://host:port (dvc-s3
 # comes with `setup`; with pip alone, the s3 extra); keys go only to the git-ignored
-# .dvc/config.local: dvc remote modify --local shared access_key_id ... (README, "Team and
-# scale-out")
+# .dvc/config.local: dvc remote modify --local shared access_key_id ... (docs/team.md)
 remote-s3: $(STAMP)
 	test -n "$(URL)" || (echo "usage: make remote-s3 URL=s3://bucket/path [ENDPOINT=https://host:port]" >&2; false)
 	dvc remote add --default --force shared "$(URL)"
@@ -62,7 +61,7 @@ remote-s3: $(STAMP)
 
 # N local workers (default 2) train STAGE (default train_cnn) with its dvc.yaml command and
 # `distribute: multi_worker` set in params.yaml; then `dvc commit -f STAGE` records the result
-# (README, "Several devices and workers")
+# (docs/distributed.md)
 train-workers: $(STAMP)
 	python -m digit_recognizer.training.workers $(or $(N),2) --stage $(or $(STAGE),train_cnn)
 

@@ -1,9 +1,9 @@
-"""Render BENCHMARKS.md from the JSON that `bench/run.py` wrote: targets, tables, machine.
+"""Render docs/benchmarks.md from the JSON that `bench/run.py` wrote: targets, tables, machine.
 
     python bench/report.py                                   # bench/results/latest.json
-    python bench/report.py --results R.json --benchmarks-md BENCHMARKS.md
+    python bench/report.py --results R.json --benchmarks-md docs/benchmarks.md
 
-Writes the tables next to the JSON (latest.md) and updates BENCHMARKS.md, which keeps one
+Writes the tables next to the JSON (latest.md) and updates docs/benchmarks.md, which keeps one
 section per kind of CPU (`## CPU: ...`): the run's tables replace the generated part of its
 kind's section (between BEGIN and END), or start a new section; the other kinds' sections and
 the hand-written notes under each generated part stay. The targets, each with its goal, the
@@ -429,7 +429,9 @@ Our machines are not all one CPU, and what is fast differs between them (above a
 so this page keeps one section per kind of CPU: `make bench` rewrites the generated part of
 its own kind's section and leaves the others, and the notes under each, as they are. The CNN's
 goal depends on the kind: at least 3x the script's images/s with AMX, where bfloat16 pays, and
-1.4x elsewhere (older runs below were judged against 2x)."""
+1.4x elsewhere; each generated part shows the goals its run was judged against. What makes the
+pipeline fast, and the params that change it: [speed.md](speed.md); what the models score:
+[results.md](results.md)."""
 
 
 def cpu_kind(machine: dict[str, Any]) -> str:
@@ -464,7 +466,7 @@ Latest run on this kind of CPU:
 
 
 def benchmarks_md(old: str, kind: str, block: str, prediction: str | None = None) -> str:
-    """BENCHMARKS.md from its `old` text: the header; the section `## CPU: kind` with its
+    """docs/benchmarks.md from its `old` text: the header; the section `## CPU: kind` with its
     generated part replaced by `block` (a new section if there was none); the other sections
     as they were, the prediction section replaced when `prediction` is given."""
     sections = [part.strip() for part in re.split(r"(?m)^(?=## )", old)[1:]]
@@ -503,7 +505,7 @@ def prediction_section(figures: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=Path, default=REPO / "bench" / "results" / "latest.json")
-    parser.add_argument("--benchmarks-md", type=Path, default=REPO / "BENCHMARKS.md")
+    parser.add_argument("--benchmarks-md", type=Path, default=REPO / "docs" / "benchmarks.md")
     parser.add_argument(
         "--predict", type=Path, default=REPO / "bench" / "results" / "predict.json",
         help="bench/predict_speed.py's figures (a section when the file exists)",

@@ -19,7 +19,7 @@ made a git repo:
      one's validation and answer-key accuracy (report.py also sets each network's stage
      against its floor: its FLOPs at step 4's peak).
 Writes the measurements to OUT/latest.json and the commands' output to OUT/logs/*.log;
-bench/report.py renders them as BENCHMARKS.md (`make bench` runs both).
+bench/report.py renders them into docs/benchmarks.md (`make bench` runs both).
 
     python bench/run.py                      # the real comparison
     python bench/run.py --full               # plus the Kaggle-scale experiment

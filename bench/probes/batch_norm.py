@@ -6,7 +6,7 @@ Builds the strong CNN of params.yaml (`train_cnn_aug`, through the stage's own
 pipeline's tf.data input. One-epoch fits alternate between the two, so that a noisy machine
 slows both alike; each one's median images/s is printed, with the CPU it ran on.
 
-    python bench/batch_norm.py                 # 1,536 rows, 6 rounds: about 40 s
+    python bench/probes/batch_norm.py          # 1,536 rows, 6 rounds: about 40 s
 """
 
 from __future__ import annotations

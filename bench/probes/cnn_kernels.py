@@ -3,11 +3,11 @@
 Trains the CNN of params.yaml (`train_cnn`, through the pipeline's own code) on random images
 with `ONEDNN_VERBOSE=1`, then sums the milliseconds oneDNN reports for each kernel over the
 training batches, next to the measured step time: the share left outside the kernels is all
-that input pipelines, Python and Keras settings can still win. BENCHMARKS.md uses it to
+that input pipelines, Python and Keras settings can still win. docs/benchmarks.md uses it to
 explain the CNN's images/s. (Verbose timing slows every kernel a little.)
 
-    python bench/cnn_kernels.py                    # 3,150 rows x 3 epochs, about a minute
-    python bench/cnn_kernels.py --precision mixed_bfloat16   # the same kernels in bfloat16
+    python bench/probes/cnn_kernels.py             # 3,150 rows x 3 epochs, about a minute
+    python bench/probes/cnn_kernels.py --precision mixed_bfloat16   # the same kernels in bfloat16
 """
 
 from __future__ import annotations

@@ -6,10 +6,10 @@ with a large numpy copy; and sets each step time against the bytes a step moves:
 weights read for the forward pass and for the backward pass, their gradient written, and Adam
 reading the weights, the gradient and its two moments and writing three of them back (10
 passes over the weights), and against the step's FLOPs at the matmul peak (bench/peak.py).
-BENCHMARKS.md uses it to explain the dense net's images/s.
+docs/benchmarks.md uses it to explain the dense net's images/s.
 
-    python bench/dense_memory.py                        # batches 32 to 256, about a minute
-    python bench/dense_memory.py --batches 32,64 --rows 512
+    python bench/probes/dense_memory.py                 # batches 32 to 256, about a minute
+    python bench/probes/dense_memory.py --batches 32,64 --rows 512
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`digits predict`: the trained models on your own pictures of digits or Kaggle CSVs.
 
-    digits predict seven.png scans/ test.csv [--model lr|mlp|cnn|PATH] [--top K] [--json]
+    digits predict seven.png scans/ test.csv [--model NAME|PATH] [--top K] [--json]
 
 Per input, the predicted digit and its probability (the K most likely with --top); with
 --json, one JSON object per input (JSON lines) and nothing else on stdout. The model loads

@@ -2,7 +2,8 @@
 
 `bench/run.py` runs end to end in about a minute here: a few hundred rows, one epoch, a tiny
 dense net. What is checked is that it produces its JSON, and report.py its markdown and
-BENCHMARKS.md with the expected content, on the same data for the script and the pipeline.
+docs/benchmarks.md (here a copy in a temp dir) with the expected content, on the same data
+for the script and the pipeline.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ TARGET_NAMES = [
 
 
 def test_bench_runs_end_to_end_on_tiny_data(tmp_path: Path) -> None:
-    out, benchmarks = tmp_path / "results", tmp_path / "BENCHMARKS.md"
+    out, benchmarks = tmp_path / "results", tmp_path / "benchmarks.md"
     options = ["--train-rows", "400", "--test-rows", "60", "--sample-fraction", "0.5"]
     options += ["--mlp-epochs", "1", "--cnn-epochs", "1", "--cnn-aug-epochs", "1"]
     options += ["--mlp-layers", "16", "--matmul-size", "512"]

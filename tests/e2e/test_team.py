@@ -5,7 +5,7 @@ remote, `origin`. Fresh clones of origin then pull A's results from a shared fol
 S3 (`rclone serve s3` on 127.0.0.1, on disk) and rerun nothing; S3 keys stay in the
 git-ignored .dvc/config.local; experiments queued in A run two at a time in DVC's temp
 workspaces, and one of them travels to a clone through `dvc exp push`/`dvc exp pull`. The
-remotes are set with the Makefile's `remote` and `remote-s3` targets, as the README says.
+remotes are set with the Makefile's `remote` and `remote-s3` targets, as docs/team.md says.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def fresh_clone(first: DvcProject, name: str) -> DvcProject:
 
 
 def use_s3(project: DvcProject, s3: S3Server) -> None:
-    """The README's S3 set-up: the remote (committed) and its keys (--local)."""
+    """docs/team.md's S3 set-up: the remote (committed) and its keys (--local)."""
     make(project, "remote-s3", "URL=s3://digits/dvc-cache", f"ENDPOINT={s3.endpoint}")
     set_keys(project)
 
@@ -184,7 +184,7 @@ def test_s3_keys_stay_out_of_git(team: DvcProject, s3_clone: DvcProject) -> None
 
 @pytest.fixture(scope="module")
 def queued(team: DvcProject) -> dict[str, dict[str, Any]]:
-    """The README's sweep in A, with a param that reruns little (`submit.model`): three
+    """docs/team.md's sweep in A, with a param that reruns little (`submit.model`): three
     experiments queued, run two at a time; by name, each one's `dvc exp show --json` entry.
     `folder-cnn` reads data/external (given with -C); `folder-no-copy` does not pass -C, so
     its temp workspace has no CSVs there."""
@@ -212,7 +212,7 @@ def queued(team: DvcProject) -> dict[str, dict[str, Any]]:
 def run_queue(project: DvcProject, jobs: int, timeout: float = 600) -> None:
     """`dvc queue start -j JOBS`, then wait until no experiment is Queued or Running. A worker
     that stopped with experiments still queued (treeverse/dvc#10562) for 15 s is started
-    again, as the README says."""
+    again, as docs/team.md says."""
     project.dvc("queue", "start", "-j", str(jobs))
     deadline, stalled_since = time.monotonic() + timeout, None
     while re.search(r"\b(Queued|Running)\b", status := project.dvc("queue", "status").stdout):

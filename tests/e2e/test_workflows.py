@@ -1,4 +1,4 @@
-"""The DVC workflows the README promises, through the real `dvc` CLI with tiny params.
+"""The DVC workflows the README and docs/ promise, through the real `dvc` CLI, tiny params.
 
 One module-scoped project: `dvc repro` down to a Kaggle submission, `dvc plots show`, a
 branch with another param compared by `dvc metrics diff`, `dvc exp run -S` listed by

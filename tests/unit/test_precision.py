@@ -1,4 +1,4 @@
-"""`precision: auto` resolves as the README says, from the CPU flags the machine reports."""
+"""`precision: auto` resolves as docs/speed.md says, from the CPU flags the machine reports."""
 
 from __future__ import annotations
 

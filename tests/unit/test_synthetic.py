@@ -39,7 +39,8 @@ def test_kaggle_scale_files_are_kaggle_shaped_varied_and_seeded(tmp_path: Path) 
 
 
 # sha256 of write_kaggle_scale(test_size=1000, seed=0, train_rows=5000, test_rows=300), made
-# by the serial code before chunks ran on threads: the data behind RESULTS' Kaggle-scale figures
+# by the serial code before chunks ran on threads: the data behind docs/results.md's Kaggle-scale
+# figures
 PINNED_SHA256 = {
     "train.csv": "a925ffed02a33e9628ce2078f6c8ec08de65d22d05809b043df8b54610d4ae78",
     "test.csv": "3e916aeee18a1112320612a09fc5fe8c3eb803b180f00369ebac413aa3181f91",
