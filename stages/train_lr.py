@@ -6,23 +6,35 @@ Like the notebook, the model kept for the submission is refit on all sampled row
 
 from __future__ import annotations
 
-import time
-import warnings
+import os
 
-import numpy as np
+# lbfgs's steps go through OpenBLAS, which picks its kernels by CPU when it loads: AVX-512
+# ones (SkylakeX) on some x86 machines and AVX2 ones (Haswell) on others, which round
+# differently (77 or 79 iterations here). Its AVX2 kernels, on every x86-64 CPU with AVX2,
+# make the model the same bytes across them (docs/reliability.md). Set before NumPy loads.
+os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
 
-from digit_recognizer.console import log, run
-from digit_recognizer.data.predictions import save_predictions
-from digit_recognizer.evaluation.scores import accuracy_and_loss
-from digit_recognizer.files import atomic_paths, save_json
-from digit_recognizer.models.lr import (
+import time  # noqa: E402
+import warnings  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from digit_recognizer.console import log, run  # noqa: E402
+from digit_recognizer.data.predictions import save_predictions  # noqa: E402
+from digit_recognizer.evaluation.scores import accuracy_and_loss  # noqa: E402
+from digit_recognizer.files import atomic_paths, save_json  # noqa: E402
+from digit_recognizer.models.lr import (  # noqa: E402
     LrParams,
     build_model,
     class_probabilities,
     logistic_regression,
 )
-from digit_recognizer.params.reading import read_params
-from digit_recognizer.training.inputs import load_split_data, parse_training_paths, save_timings
+from digit_recognizer.params.reading import read_params  # noqa: E402
+from digit_recognizer.training.inputs import (  # noqa: E402
+    load_split_data,
+    parse_training_paths,
+    save_timings,
+)
 
 
 def main() -> None:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Literal
 
 from digit_recognizer.models.registry import NAMES
-from digit_recognizer.params.fields import choice, param
+from digit_recognizer.params.fields import section
 
 
-@dataclass(frozen=True)
+@section
 class SubmitParams:
-    model: str = param(choice("best", *NAMES))  # the model of submission.csv
+    model: Literal[("best", *NAMES)]  # the model of submission.csv
 
 
 def chosen_model(requested: str, val_accuracy: dict[str, float]) -> str:

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from digit_recognizer.data.formats import IMAGE_SIDE, N_CLASSES
-from digit_recognizer.params.fields import choice, int_list, integer, number, optional, param
+from digit_recognizer.params.fields import Count, Counts, Fraction, section
 from digit_recognizer.training.keras_setup import ACTIVATIONS, DistributedFitParams, compile_model
 
 
-@dataclass(frozen=True)
+@section
 class CnnParams(DistributedFitParams):
-    filters: tuple[int, ...] = param(int_list(1))  # one convolution block per entry
-    kernel_size: int = param(integer(1))
-    conv_activation: str | None = param(optional(choice(*ACTIVATIONS)))  # null: the notebook's
-    dropout: float = param(number(0.0, 1.0, high_open=True))
-    dense_units: int = param(integer(1))
+    filters: Counts  # one convolution block per entry
+    kernel_size: Count
+    conv_activation: Literal[ACTIVATIONS] | None  # null: the notebook's (none)
+    dropout: Fraction
+    dense_units: Count
 
 
 def build_model(keras: Any, params: CnnParams) -> Any:

@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
 
 from digit_recognizer.data.formats import IMAGE_SIDE, N_CLASSES
 from digit_recognizer.models.batch_norm import fused_batch_normalization
-from digit_recognizer.params.fields import choice, int_list, integer, number, optional, param
+from digit_recognizer.params.fields import Count, Counts, Fraction, section
 from digit_recognizer.training.keras_setup import DistributedFitParams, compile_model
 
 
-@dataclass(frozen=True)
+@section
 class CnnAugParams(DistributedFitParams):
-    filters: tuple[int, ...] = param(int_list(1))  # one block per entry, its convolutions' filters
-    convs_per_block: int = param(integer(1))  # 3x3 convolutions (batch norm, relu) per block
-    pooling: str = param(choice("max", "strided"))  # a block's end: 2x2 max-pool | stride-2 conv
-    dropout: float = param(number(0.0, 1.0, high_open=True))  # after each block and the dense layer
-    dense_units: int = param(integer(1))
-    batch_norm_momentum: float = param(number(0.0, 1.0, high_open=True))  # of its moving averages
-    rotation: float = param(number(0.0, 180.0))  # augmentation: up to this many degrees either way
-    zoom: float = param(number(0.0, 1.0, high_open=True))  # up to this fraction in or out
-    shift: float = param(number(0.0, 1.0, high_open=True))  # up to this fraction of the side
-    lr_decay: float = param(number(0.0, 1.0, low_open=True))  # learning rate x this each epoch
-    max_epoch_rows: int | None = param(optional(integer(1)))  # an epoch's rows at most; null: all
-    max_epoch_val_rows: int | None = param(optional(integer(1)))  # checked after each epoch
+    filters: Counts  # one block per entry, its convolutions' filters
+    convs_per_block: Count  # 3x3 convolutions (batch norm, relu) per block
+    pooling: Literal["max", "strided"]  # a block's end: 2x2 max-pool | stride-2 conv
+    dropout: Fraction  # after each block and the dense layer
+    dense_units: Count
+    batch_norm_momentum: Fraction  # of its moving averages
+    rotation: Annotated[float, Field(ge=0.0, le=180.0)]  # augmentation: up to this many degrees
+    zoom: Fraction  # up to this fraction in or out
+    shift: Fraction  # up to this fraction of the side
+    lr_decay: Annotated[float, Field(gt=0.0, le=1.0)]  # learning rate x this each epoch
+    max_epoch_rows: Count | None  # an epoch's rows at most; null: all
+    max_epoch_val_rows: Count | None  # checked after each epoch
 
 
 def augmentation(keras: Any, params: CnnAugParams) -> list[Any]:

@@ -5,30 +5,27 @@ Its members are `ensemble.models` (params.yaml); the stage records them in model
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Annotated
 
-from digit_recognizer.console import PipelineError
-from digit_recognizer.params.fields import PARAMS_FILE, param
+from pydantic import AfterValidator, Field
 
-MODEL_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+from digit_recognizer.params.fields import list_of, section
 
-
-def model_names(key: str, value: Any) -> tuple[str, ...]:
-    """A list of at least one model name (file names without .npz), not this stage's own."""
-    if (
-        not isinstance(value, list)
-        or not value
-        or not all(isinstance(v, str) and MODEL_NAME.match(v) and v != "ensemble" for v in value)
-    ):
-        raise PipelineError(f"{PARAMS_FILE}: {key} must be {model_names.allowed}, got {value!r}")
-    return tuple(value)
+ModelName = Annotated[  # data/predictions/NAME.npz
+    str, Field(pattern=r"^[A-Za-z0-9_.-]+$", description="a model name (letters, digits, _.-)")
+]
 
 
-model_names.allowed = "a list of model names, not ensemble"  # type: ignore[attr-defined]
+def not_ensemble(names: tuple[str, ...]) -> tuple[str, ...]:
+    if "ensemble" in names:
+        raise ValueError("the ensemble cannot average itself")
+    return names
 
 
-@dataclass(frozen=True)
+@section
 class EnsembleParams:
-    models: tuple[str, ...] = param(model_names)  # averaged: data/predictions/NAME.npz each
+    models: Annotated[  # averaged: data/predictions/NAME.npz each
+        list_of(ModelName),
+        AfterValidator(not_ensemble),
+        Field(description="a list of model names, not ensemble"),
+    ]

@@ -7,25 +7,24 @@ file carries its own pixel scale.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from digit_recognizer.data.formats import N_CLASSES
-from digit_recognizer.params.fields import boolean, choice, integer, param, positive
+from digit_recognizer.params.fields import Count, Positive, section
 
 if TYPE_CHECKING:  # scikit-learn is imported where used: check_params reads LrParams only
     from sklearn.base import ClassifierMixin
 
 
-@dataclass(frozen=True)
+@section
 class LrParams:
-    pixels: str = param(choice("scaled", "raw"))  # scaled: [0, 1]; raw: the notebook's 0..255
-    max_iter: int = param(integer(1))
-    C: float = param(positive())
-    refit_full: bool = param(boolean)
+    pixels: Literal["scaled", "raw"]  # scaled: [0, 1]; raw: the notebook's 0..255
+    max_iter: Count
+    C: Positive
+    refit_full: bool
 
 
 def build_model(params: LrParams) -> Any:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from digit_recognizer.data.formats import N_CLASSES, N_PIXELS
-from digit_recognizer.params.fields import choice, int_list, param
+from digit_recognizer.params.fields import Counts, section
 from digit_recognizer.training.keras_setup import ACTIVATIONS, KerasFitParams, compile_model
 
 
-@dataclass(frozen=True)
+@section
 class MlpParams(KerasFitParams):
-    layers: tuple[int, ...] = param(int_list(1))  # hidden Dense layers' units
-    activation: str = param(choice(*ACTIVATIONS))
+    layers: Counts  # hidden Dense layers' units
+    activation: Literal[ACTIVATIONS]
 
 
 def build_model(keras: Any, params: MlpParams) -> Any:

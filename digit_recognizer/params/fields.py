@@ -1,162 +1,88 @@
-"""What a param allows: each stage declares its section as a frozen dataclass of checked fields.
+"""What a param allows: each section is a pydantic dataclass whose field types say it.
 
-    @dataclass(frozen=True)
+    @section
     class SplitParams:
-        validation_fraction: float = param(number(0.0, 1.0, low_open=True, high_open=True))
-        seed: int = param(random_seed())
+        validation_fraction: Annotated[float, Field(gt=0.0, lt=1.0)]
+        seed: Seed
+        stratify: bool
 
-A check takes the dotted key and the value from params.yaml and returns the value (a list as a
-tuple), or raises a one-line PipelineError naming the key, what is allowed, and what it got.
+A bad value is refused with one line naming the key, what is allowed and what it got
+(reading.py).
+
+Types are strict (a bool is no number, 1.5 no integer, "1" nothing but a string) except that
+an int is taken where a float is asked (DVC's `-S key=1`); lists become tuples. What a field
+allows, in words, comes from its JSON schema: for the one-line errors and for `--help`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from digit_recognizer.console import PipelineError
+import pydantic
+from pydantic import AfterValidator, Field, Strict
 
 PARAMS_FILE = Path("params.yaml")
 SEED_MAX = 2**32 - 1
 
-Check = Callable[[str, Any], Any]
+CONFIG = pydantic.ConfigDict(strict=True, allow_inf_nan=False, extra="forbid")
+Count = Annotated[int, Field(ge=1)]
+Seed = Annotated[int, Field(ge=0, le=SEED_MAX)]
+Positive = Annotated[float, Field(gt=0)]  # finite, as every float here
+Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]  # a dropout, a momentum: [0, 1)
+Text = Annotated[str, Field(min_length=1)]
 
 
-def param(check: Check, top_level: bool = False) -> Any:
-    """A dataclass field read from the stage's section (or, top_level, from the file's top)."""
-    return dataclasses.field(metadata={"check": check, "top_level": top_level})
+def list_of(item: Any = Count, min_length: int = 1) -> Any:
+    """A list of at least min_length `item`s (a tuple once read)."""
+    return Annotated[tuple[item, ...], Field(min_length=min_length), Strict(False)]
 
 
-def _expecting(allowed: str, check: Check) -> Check:
-    """`check`, labelled with what it allows (for errors and for `--help`)."""
-    check.allowed = allowed  # type: ignore[attr-defined]
-    return check
+Counts = list_of(Count)
 
 
-def _bad(key: str, allowed: str, value: Any) -> PipelineError:
-    return PipelineError(f"{PARAMS_FILE}: {key} must be {allowed}, got {value!r}")
+def distinct(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    if len(set(values)) < len(values):
+        raise ValueError("repeated")
+    return values
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+SeedList = Annotated[
+    list_of(Seed),
+    AfterValidator(distinct),
+    Field(description=f"a list of distinct integers 0..{SEED_MAX}"),
+]
 
 
-def integer(minimum: int = 0, maximum: int | None = None) -> Check:
-    """An int >= minimum (and <= maximum, if given; booleans refused)."""
-    allowed = f"an integer >= {minimum}" if maximum is None else f"an integer {minimum}..{maximum}"
-
-    def check(key: str, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise _bad(key, allowed, value)
-        if maximum is not None and value > maximum:
-            raise _bad(key, allowed, value)
-        return value
-
-    return _expecting(allowed, check)
+def section(cls: type) -> Any:
+    """`cls` as a frozen pydantic dataclass of checked params. A `TOP_LEVEL` class variable
+    names the fields read from the top of params.yaml rather than from the section."""
+    return pydantic.dataclasses.dataclass(frozen=True, config=CONFIG)(cls)
 
 
-def random_seed() -> Check:
-    """A random seed, within what NumPy, scikit-learn and Keras all take (32 bits)."""
-    return integer(0, SEED_MAX)
-
-
-def number(low: float, high: float, low_open: bool = False, high_open: bool = False) -> Check:
-    """A float between low and high (ends excluded when *_open); DVC's `-S key=1` ints are cast."""
-
-    interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-    allowed = f"a number in {interval}"
-
-    def check(key: str, value: Any) -> float:
-        ok = _is_number(value) and (value > low if low_open else value >= low)
-        ok = ok and (value < high if high_open else value <= high)
-        if not ok:
-            raise _bad(key, allowed, value)
-        return float(value)
-
-    return _expecting(allowed, check)
-
-
-def positive() -> Check:
-    """A float > 0."""
-
-    def check(key: str, value: Any) -> float:
-        if not _is_number(value) or not math.isfinite(value) or value <= 0:
-            raise _bad(key, "a finite number > 0", value)
-        return float(value)
-
-    return _expecting("a finite number > 0", check)
-
-
-def boolean(key: str, value: Any) -> bool:
-    """true or false."""
-    if not isinstance(value, bool):
-        raise _bad(key, "true or false", value)
-    return value
-
-
-boolean.allowed = "true or false"  # type: ignore[attr-defined]
-
-
-def choice(*options: Any) -> Check:
-    """One of the given values."""
-
-    allowed = "one of " + ", ".join(map(str, options))
-
-    def check(key: str, value: Any) -> Any:
-        if value not in options or isinstance(value, bool) != isinstance(options[0], bool):
-            raise _bad(key, allowed, value)
-        return value
-
-    return _expecting(allowed, check)
-
-
-def int_list(minimum: int = 1, min_length: int = 1) -> Check:
-    """A list of at least min_length ints, each >= minimum; returned as a tuple."""
-
-    allowed = f"a list of at least {min_length} integers >= {minimum}"
-
-    def check(key: str, value: Any) -> tuple[int, ...]:
-        if (
-            not isinstance(value, list)
-            or len(value) < min_length
-            or any(isinstance(v, bool) or not isinstance(v, int) or v < minimum for v in value)
-        ):
-            raise _bad(key, allowed, value)
-        return tuple(value)
-
-    return _expecting(allowed, check)
-
-
-def seed_list(key: str, value: Any) -> tuple[int, ...]:
-    """A list of at least one distinct random seed; returned as a tuple."""
-    if not isinstance(value, list) or not value:
-        raise _bad(key, seed_list.allowed, value)  # type: ignore[attr-defined]
-    seeds = tuple(random_seed()(f"{key}[{i}]", v) for i, v in enumerate(value))
-    if len(set(seeds)) < len(seeds):
-        raise _bad(key, seed_list.allowed, value)  # type: ignore[attr-defined]
-    return seeds
-
-
-seed_list.allowed = f"a list of distinct integers 0..{SEED_MAX}"  # type: ignore[attr-defined]
-
-
-def optional(inner: Check) -> Check:
-    """`null` or what `inner` allows."""
-
-    def check(key: str, value: Any) -> Any:
-        return None if value is None else inner(key, value)
-
-    return _expecting(f"null or {inner.allowed}", check)  # type: ignore[attr-defined]
-
-
-def text(key: str, value: Any) -> str:
-    """A non-empty string."""
-    if not isinstance(value, str) or not value:
-        raise _bad(key, "a non-empty string", value)
-    return value
-
-
-text.allowed = "a non-empty string"  # type: ignore[attr-defined]
+def allowed(schema: dict[str, Any]) -> str:
+    """What a field's JSON schema allows, in words: "an integer >= 1", "one of a, b"..."""
+    if "description" in schema:
+        return schema["description"]
+    if "anyOf" in schema:
+        (inner,) = [s for s in schema["anyOf"] if s != {"type": "null"}]
+        return f"null or {allowed(inner)}"
+    if "enum" in schema or "const" in schema:
+        return "one of " + ", ".join(map(str, schema.get("enum", [schema.get("const")])))
+    kind = schema.get("type")
+    if kind == "boolean":
+        return "true or false"
+    if kind == "string":
+        return "a non-empty string" if schema.get("minLength") else "a string"
+    if kind == "array":
+        items = allowed(schema["items"]).replace("an integer", "integers", 1)
+        return f"a list of at least {schema.get('minItems', 0)} {items}"
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if kind == "integer":
+        return f"an integer {low}..{high}" if high is not None else f"an integer >= {low}"
+    low_open, high_open = "exclusiveMinimum" in schema, "exclusiveMaximum" in schema
+    low = schema.get("exclusiveMinimum", low)
+    high = schema.get("exclusiveMaximum", high)
+    if high is None:
+        return f"a finite number {'>' if low_open else '>='} {low}"
+    return f"a number in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"

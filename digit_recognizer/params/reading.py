@@ -2,7 +2,7 @@
 
     params = read_params(SplitParams, "split")
 
-Every field must be present in the section and pass its check (fields.py); a key in the
+Every field must be present in the section and allowed by its type (fields.py); a key in the
 section that is no field (a misspelling) is refused. Errors are one line naming the key and
 what was expected.
 """
@@ -10,14 +10,15 @@ what was expected.
 from __future__ import annotations
 
 import argparse
-import dataclasses
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pydantic
 import yaml
 
 from digit_recognizer.console import PipelineError
-from digit_recognizer.params.fields import PARAMS_FILE
+from digit_recognizer.params.fields import PARAMS_FILE, allowed
 
 Section = TypeVar("Section")
 
@@ -34,10 +35,20 @@ def stage_parser(description: str, section_type: type, section: str) -> argparse
 def params_help(section_type: type, section: str) -> str:
     """The params a stage reads, one line each with what is allowed: for its `--help`."""
     lines = [f"params ({PARAMS_FILE}, section {section}; dvc exp run -S KEY=VALUE):"]
-    for field in dataclasses.fields(section_type):
-        key = field.name if field.metadata["top_level"] else f"{section}.{field.name}"
-        lines.append(f"  {key:<32} {field.metadata['check'].allowed}")
+    for name, schema in field_schemas(section_type).items():
+        lines.append(f"  {_key(section_type, section, name):<32} {allowed(schema)}")
     return "\n".join(lines)
+
+
+@cache
+def field_schemas(section_type: type) -> dict[str, dict[str, Any]]:
+    """Each field's JSON schema, in field order."""
+    return pydantic.TypeAdapter(section_type).json_schema()["properties"]
+
+
+def _key(section_type: type, section: str | None, name: str) -> str:
+    """A field's key as params.yaml and `dvc exp run -S` spell it."""
+    return name if name in top_level_keys(section_type) else f"{section}.{name}"
 
 
 def load_params_file(path: Path = PARAMS_FILE) -> dict[str, Any]:
@@ -57,7 +68,7 @@ def load_params_file(path: Path = PARAMS_FILE) -> dict[str, Any]:
 
 def top_level_keys(section_type: type) -> set[str]:
     """The top-level keys of params.yaml that a section's type also reads."""
-    return {f.name for f in dataclasses.fields(section_type) if f.metadata["top_level"]}
+    return set(getattr(section_type, "TOP_LEVEL", ()))
 
 
 def refuse_unknown_keys(data: dict[str, Any], known: set[str]) -> None:
@@ -68,28 +79,47 @@ def refuse_unknown_keys(data: dict[str, Any], known: set[str]) -> None:
         raise PipelineError(f"{PARAMS_FILE}: unknown key {unknown[0]} (allowed: {allowed})")
 
 
-def read_params(section_type: type[Section], section: str) -> Section:
-    """Read `section` of params.yaml (and the top-level keys the type asks for), checked."""
+def read_params(section_type: type[Section], section: str | None) -> Section:
+    """Read `section` of params.yaml (and the top-level keys the type asks for), checked; with
+    `section` None, a type all of whose fields are top-level keys."""
     data = load_params_file()
-    values = data.get(section)
-    if not isinstance(values, dict):
-        raise PipelineError(f"{PARAMS_FILE}: missing section '{section}:' (a mapping of params)")
-    fields = dataclasses.fields(section_type)  # type: ignore[arg-type]
-    in_section = [f for f in fields if not f.metadata["top_level"]]
-    unknown = sorted(set(values) - {f.name for f in in_section})
-    if unknown:
-        allowed = ", ".join(sorted(f.name for f in in_section))
-        raise PipelineError(
-            f"{PARAMS_FILE}: unknown key {section}.{unknown[0]} (allowed: {allowed})"
-        )
-    checked = {}
-    for field in in_section:
-        if field.name not in values:
-            raise PipelineError(f"{PARAMS_FILE}: missing key {section}.{field.name}")
-        checked[field.name] = field.metadata["check"](f"{section}.{field.name}", values[field.name])
-    for field in fields:
-        if field.metadata["top_level"]:
-            if field.name not in data:
-                raise PipelineError(f"{PARAMS_FILE}: missing top-level key {field.name}")
-            checked[field.name] = field.metadata["check"](field.name, data[field.name])
-    return section_type(**checked)
+    top = top_level_keys(section_type)
+    in_section = [name for name in field_schemas(section_type) if name not in top]
+    values: dict[str, Any] = {}
+    if section is not None:
+        values = data.get(section)  # type: ignore[assignment]
+        if not isinstance(values, dict):
+            raise PipelineError(
+                f"{PARAMS_FILE}: missing section '{section}:' (a mapping of params)"
+            )
+        unknown = sorted(set(values) - set(in_section))
+        if unknown:
+            allowed = ", ".join(sorted(in_section))
+            raise PipelineError(
+                f"{PARAMS_FILE}: unknown key {section}.{unknown[0]} (allowed: {allowed})"
+            )
+    given = {}
+    for name in field_schemas(section_type):
+        found = data if name in top else values
+        if name not in found:
+            where = "top-level key" if name in top else "key"
+            key = _key(section_type, section, name)
+            raise PipelineError(f"{PARAMS_FILE}: missing {where} {key}")
+        given[name] = found[name]
+    try:
+        return section_type(**given)
+    except pydantic.ValidationError as err:
+        raise _one_line(err, section_type, section, given) from None
+
+
+def _one_line(
+    err: pydantic.ValidationError, section_type: type, section: str | None, given: dict
+) -> PipelineError:
+    """The first error: the key (and list index), what is allowed there, and what it got."""
+    name, *path = err.errors()[0]["loc"]
+    schema, value = field_schemas(section_type)[name], given[name]
+    key = _key(section_type, section, name)
+    for index in path:
+        if isinstance(index, int):  # an item of a list
+            schema, key, value = schema["items"], f"{key}[{index}]", value[index]
+    return PipelineError(f"{PARAMS_FILE}: {key} must be {allowed(schema)}, got {value!r}")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from digit_recognizer.evaluation.leaderboard import SubmitParams
 from digit_recognizer.models.cnn import CnnParams
 from digit_recognizer.models.cnn_aug import CnnAugParams
 from digit_recognizer.models.ensemble import EnsembleParams
 from digit_recognizer.models.lr import LrParams
 from digit_recognizer.models.mlp import MlpParams
-from digit_recognizer.params.fields import seed_list
+from digit_recognizer.params.fields import SeedList, section
 from digit_recognizer.params.reading import (
     load_params_file,
     read_params,
@@ -34,7 +36,17 @@ SECTIONS: dict[str, type] = {
     "evaluate": EvaluateParams,
     "submit": SubmitParams,
 }
-MATRIX_KEYS = {"cnn_aug_seeds": seed_list}  # top-level lists that dvc.yaml's matrix stages read
+
+
+@section
+class MatrixParams:
+    """The top-level lists that dvc.yaml's matrix stages read."""
+
+    cnn_aug_seeds: SeedList  # train_cnn_aug_seed: one strong CNN per extra seed
+    TOP_LEVEL: ClassVar = ("cnn_aug_seeds",)
+
+
+MATRIX_KEYS = MatrixParams.TOP_LEVEL
 
 
 def check_params_file() -> None:
@@ -44,7 +56,6 @@ def check_params_file() -> None:
     for section_type in SECTIONS.values():
         known |= top_level_keys(section_type)
     refuse_unknown_keys(data, known)
-    for section, section_type in SECTIONS.items():
-        read_params(section_type, section)
-    for key, check in MATRIX_KEYS.items():
-        check(key, data.get(key))
+    for name, section_type in SECTIONS.items():
+        read_params(section_type, name)
+    read_params(MatrixParams, None)

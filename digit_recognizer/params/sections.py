@@ -6,45 +6,40 @@ leaderboard (evaluation/leaderboard.py); schema.py lists them all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Annotated, ClassVar, Literal
 
-from digit_recognizer.params.fields import (
-    boolean,
-    choice,
-    integer,
-    number,
-    param,
-    random_seed,
-    text,
-)
+from pydantic import Field
+
+from digit_recognizer.params.fields import Count, Seed, Text, section
 
 FETCH_SOURCES = ("bundled", "kaggle_scale", "kaggle", "folder")  # stages/fetch.py, SOURCES
 
 
-@dataclass(frozen=True)
+@section
 class FetchParams:
-    source: str = param(choice(*FETCH_SOURCES))
-    test_size: int = param(integer(1))  # bundled, kaggle_scale: digits held out for test.csv
-    seed: int = param(random_seed())  # bundled, kaggle_scale
-    competition: str = param(text)  # kaggle
-    scale_train_rows: int = param(integer(1))  # kaggle_scale
-    scale_test_rows: int = param(integer(1))  # kaggle_scale
+    source: Literal[FETCH_SOURCES]
+    test_size: Count  # bundled, kaggle_scale: digits held out for test.csv
+    seed: Seed  # bundled, kaggle_scale
+    competition: Text  # kaggle
+    scale_train_rows: Count  # kaggle_scale
+    scale_test_rows: Count  # kaggle_scale
 
 
-@dataclass(frozen=True)
+@section
 class SampleParams:
-    seed: int = param(random_seed())
-    sample_fraction: float = param(number(0.0, 1.0, low_open=True), top_level=True)
+    seed: Seed
+    sample_fraction: Annotated[float, Field(gt=0.0, le=1.0)]
+    TOP_LEVEL: ClassVar = ("sample_fraction",)
 
 
-@dataclass(frozen=True)
+@section
 class SplitParams:
-    validation_fraction: float = param(number(0.0, 1.0, low_open=True, high_open=True))
-    seed: int = param(random_seed())
-    stratify: bool = param(boolean)
+    validation_fraction: Annotated[float, Field(gt=0.0, lt=1.0)]
+    seed: Seed
+    stratify: bool
 
 
-@dataclass(frozen=True)
+@section
 class EvaluateParams:
-    mistakes: int = param(integer(1))  # most confident mistakes drawn per model
-    digits: int = param(integer(1))  # validation digits drawn with their labels
+    mistakes: Count  # most confident mistakes drawn per model
+    digits: Count  # validation digits drawn with their labels

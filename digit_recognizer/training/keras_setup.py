@@ -7,10 +7,9 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from digit_recognizer.params.fields import boolean, choice, integer, param, positive, random_seed
+from digit_recognizer.params.fields import Count, Positive, Seed, section
 from digit_recognizer.training.precision import PRECISIONS, use_precision
 
 ACTIVATIONS = (
@@ -24,25 +23,25 @@ START_UP_NOTICES = (
 STRATEGIES = ("none", "mirrored", "multi_worker")  # distribute.py
 
 
-@dataclass(frozen=True)
+@section
 class KerasFitParams:
     """Params every Keras training stage reads; a stage's own params type extends it."""
 
-    seed: int = param(random_seed())
-    epochs: int = param(integer(1))
-    batch_size: int = param(integer(1))
-    learning_rate: float = param(positive())
-    jit_compile: bool = param(boolean)
-    steps_per_execution: int = param(integer(1))
-    precision: str = param(choice(*PRECISIONS))  # auto: mixed_bfloat16 where it pays
+    seed: Seed
+    epochs: Count
+    batch_size: Count
+    learning_rate: Positive
+    jit_compile: bool
+    steps_per_execution: Count
+    precision: Literal[PRECISIONS]  # auto: mixed_bfloat16 where it pays
 
 
-@dataclass(frozen=True)
+@section
 class DistributedFitParams(KerasFitParams):
     """KerasFitParams plus where to train: one device, mirrored replicas or several workers."""
 
-    distribute: str = param(choice(*STRATEGIES))
-    cpu_replicas: int = param(integer(1))  # mirrored without a GPU: logical CPU devices made
+    distribute: Literal[STRATEGIES]
+    cpu_replicas: Count  # mirrored without a GPU: logical CPU devices made
 
 
 def keras_backend(seed: int, precision: str = "float32") -> Any:
