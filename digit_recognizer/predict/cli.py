@@ -106,7 +106,8 @@ def predict(args: argparse.Namespace) -> int:
         notes = []
     sys.stdout.write("".join(f"{line}\n" for line in lines))
     sys.stdout.flush()
-    for line in [*notes, *(f"{PROGRAM}: error: {failure}" for failure in inputs.failures)]:
+    errors = (f"{PROGRAM}: error: {failure}" for failure in inputs.failures)
+    for line in [*notes, *(f"{PROGRAM}: {skip}" for skip in inputs.skipped), *errors]:
         print(line, file=sys.stderr)
     return 1 if inputs.failures else 0
 

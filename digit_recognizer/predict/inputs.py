@@ -17,7 +17,12 @@ import numpy as np
 from digit_recognizer.console import PipelineError
 from digit_recognizer.data.formats import IMAGE_SIDE
 from digit_recognizer.data.kaggle_csv import read_digits_csv
-from digit_recognizer.predict.pictures import image_files, load_digit_image, save_digit_png
+from digit_recognizer.predict.pictures import (
+    PICTURES,
+    image_files,
+    load_digit_image,
+    save_digit_png,
+)
 
 
 @dataclass(frozen=True)
@@ -40,10 +45,12 @@ class InputBlock:
 
 @dataclass(frozen=True)
 class Inputs:
-    """Everything read: the blocks in argument order, and one line per input that failed."""
+    """Everything read: the blocks in argument order, one line per input that failed, and
+    one per file in a given folder that is not a picture (skipped)."""
 
     blocks: tuple[InputBlock, ...]
     failures: tuple[str, ...]
+    skipped: tuple[str, ...] = ()
 
     def images(self) -> np.ndarray:
         """All images in one (N, 28, 28) array, in order."""
@@ -59,29 +66,32 @@ def read_inputs(arguments: list[str]) -> Inputs:
     """
     blocks: list[InputBlock] = []
     failures: list[str] = []
+    skipped: list[str] = []
     for argument in arguments:
         try:
-            files = files_named(Path(argument))
+            files, others = files_named(Path(argument))
         except PipelineError as err:
             failures.append(str(err))
             continue
+        skipped += (f"{path}: skipped, not a picture ({PICTURES})" for path in others)
         for path in files:
             try:
                 csv = path.suffix.lower() == ".csv"
                 blocks.append(read_csv(path) if csv else read_picture(path))
             except PipelineError as err:
                 failures.append(str(err))
-    return Inputs(tuple(blocks), tuple(failures))
+    return Inputs(tuple(blocks), tuple(failures), tuple(skipped))
 
 
-def files_named(path: Path) -> list[Path]:
-    """The file itself, or a folder's pictures; a folder without any is an error."""
+def files_named(path: Path) -> tuple[list[Path], list[Path]]:
+    """The file itself, or a folder's pictures and its other files; a folder without any
+    picture is an error."""
     if not path.is_dir():
-        return [path]
-    found = image_files(path)
-    if not found:
-        raise PipelineError(f"{path}: no PNG, JPEG or BMP files in this folder")
-    return found
+        return [path], []
+    pictures, others = image_files(path)
+    if not pictures:
+        raise PipelineError(f"{path}: no pictures ({PICTURES}) in this folder")
+    return pictures, others
 
 
 def read_picture(path: Path) -> InputBlock:

@@ -22,6 +22,7 @@ from stage_commands import PREPARED_PARAMS, reshape, sample, split, training_arg
 from stage_runs import VENV_BIN, StageRunner, describe, subprocess_env, tiny_params
 
 from digit_recognizer.predict.cli import main
+from digit_recognizer.predict.pictures import PICTURES
 from digit_recognizer.training.keras_setup import keras_backend
 
 pytestmark = pytest.mark.training
@@ -245,13 +246,26 @@ def test_a_mixed_batch_predicts_the_good_files_and_lists_the_bad(
     assert [line.split(": ")[0] for line in lines[1:]] == [str(p) for p in good]
     assert result.stderr.splitlines() == [
         f"digits: error: {empty}: empty file",
-        f"digits: error: {text}: not a readable image (PNG, JPEG or BMP)",
+        f"digits: error: {text}: not a readable image ({PICTURES})",
         f"digits: error: {blank}: no ink found (a blank image?)",
         f"digits: error: {missing}: not found",
         f"digits: error: {bad_csv}: line 3, column pixel10: expected an integer 0..255, got '256'",
-        f"digits: error: {empty_folder}: no PNG, JPEG or BMP files in this folder",
+        f"digits: error: {empty_folder}: no pictures ({PICTURES}) in this folder",
     ], describe(result)
     assert "Traceback" not in result.stderr
+
+
+def test_a_folder_names_the_files_it_skipped(project: Path, monkeypatch, capsys, scans, tmp_path):
+    """Its pictures are predicted, GIF included; a file that is no picture gets a line, and
+    the exit stays 0."""
+    folder = tmp_path / "drawn"
+    folder.mkdir()
+    Image.open(scans[0] / "scan000.png").save(folder / "a.gif")
+    (folder / "readme.txt").write_text("digits I drew")
+    code, out, err = call(project, monkeypatch, capsys, "predict", folder)
+    assert code == 0, err
+    assert out.splitlines()[1].startswith(f"{folder / 'a.gif'}: ")
+    assert err == f"digits: {folder / 'readme.txt'}: skipped, not a picture ({PICTURES})\n"
 
 
 def test_only_bad_inputs_exit_1_with_no_predictions(project: Path, monkeypatch, capsys, tmp_path):

@@ -17,6 +17,7 @@ from PIL import Image
 
 from digit_recognizer.console import PipelineError
 from digit_recognizer.predict.pictures import (
+    PICTURES,
     image_files,
     load_digit_image,
     otsu_threshold,
@@ -126,7 +127,7 @@ def test_a_blank_picture_is_a_one_line_error_naming_the_file(tmp_path: Path) -> 
 
 @pytest.mark.parametrize(
     ("content", "problem"),
-    [(b"", "empty file"), (b"not a picture", "not a readable image (PNG, JPEG or BMP)")],
+    [(b"", "empty file"), (b"not a picture", f"not a readable image ({PICTURES})")],
     ids=["empty", "not-an-image"],
 )
 def test_an_unreadable_file_is_a_one_line_error_naming_it(
@@ -171,10 +172,54 @@ def test_saved_png_is_what_the_model_sees(tmp_path: Path) -> None:
     np.testing.assert_array_equal(seen, np.rint(image * 255).astype(np.uint8))
 
 
-def test_a_folder_lists_its_pictures_by_name(tmp_path: Path) -> None:
-    for name in ("b.JPG", "a.png", "c.bmp", "notes.txt", "d.jpeg"):
+def test_a_folder_lists_its_pictures_by_name_and_its_other_files(tmp_path: Path) -> None:
+    names = ("b.JPG", "a.png", "c.bmp", "notes.txt", "d.jpeg", "e.gif", "f.TIFF", "g.webp")
+    for name in names:
         (tmp_path / name).write_bytes(b"")
-    assert [p.name for p in image_files(tmp_path)] == ["a.png", "b.JPG", "c.bmp", "d.jpeg"]
+    (tmp_path / "sub").mkdir()
+    pictures, others = image_files(tmp_path)
+    assert [p.name for p in pictures] == sorted(set(names) - {"notes.txt"})
+    assert [p.name for p in others] == ["notes.txt"]
+
+
+@pytest.mark.parametrize("name", ["seven.gif", "seven.tiff", "seven.webp"])
+def test_gif_tiff_and_webp_read_as_png_does(tmp_path: Path, name: str) -> None:
+    """The formats a folder now includes give the PNG's image (WebP losslessly saved)."""
+    reference = load_digit_image(save(tmp_path, drawn_digit()))
+    options = {"lossless": True} if name.endswith(".webp") else {}
+    image = load_digit_image(save(tmp_path, drawn_digit(), name, **options))
+    np.testing.assert_array_equal(image, reference)
+
+
+@pytest.mark.parametrize("ink", [0, 255, 200], ids=["black", "white", "light-grey"])
+def test_on_a_transparent_canvas_the_ink_is_what_is_opaque(tmp_path: Path, ink: int) -> None:
+    """White strokes on a transparent canvas (a dark-mode drawing app) read as black ones do."""
+    strokes = 255 - drawn_digit()  # opacity: the strokes
+    rgba = np.zeros((*strokes.shape, 4), dtype=np.uint8)
+    rgba[..., :3], rgba[..., 3] = ink, strokes
+    image = load_digit_image(save(tmp_path, rgba, "canvas.png"))
+    reference = load_digit_image(save(tmp_path, drawn_digit(), "plain.png"))
+    np.testing.assert_array_equal(image, reference)
+
+
+def test_an_opaque_rgba_picture_is_read_by_its_colours(tmp_path: Path) -> None:
+    rgba = np.dstack([drawn_digit()] * 3 + [np.full(drawn_digit().shape, 255, np.uint8)])
+    image = load_digit_image(save(tmp_path, rgba, "opaque.png"))
+    np.testing.assert_array_equal(image, load_digit_image(save(tmp_path, drawn_digit())))
+
+
+@pytest.mark.parametrize("side", [10_000, 30_000], ids=["over-the-limit", "over-pillows-own"])
+def test_an_oversized_picture_is_refused_with_its_size_and_the_limit(
+    tmp_path: Path, side: int
+) -> None:
+    """Checked from the header: a 1-bit PNG of that many pixels is small on disk."""
+    path = tmp_path / "huge.png"
+    Image.new("1", (side, side)).save(path)
+    with pytest.raises(PipelineError) as raised:
+        load_digit_image(path)
+    size = f"{side}x{side}" if side == 10_000 else f"{side * side:,} pixels"
+    limit = f"{Image.MAX_IMAGE_PIXELS:,}"
+    assert str(raised.value) == f"{path}: picture too large ({size}; the limit is {limit} pixels)"
 
 
 def test_otsu_threshold_separates_two_levels() -> None:
