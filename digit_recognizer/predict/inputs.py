@@ -17,12 +17,8 @@ import numpy as np
 from digit_recognizer.console import PipelineError
 from digit_recognizer.data.formats import IMAGE_SIDE
 from digit_recognizer.data.kaggle_csv import read_digits_csv
-from digit_recognizer.predict.pictures import (
-    PICTURES,
-    image_files,
-    load_digit_image,
-    save_digit_png,
-)
+from digit_recognizer.predict.picture_files import PICTURES, image_files
+from digit_recognizer.predict.pictures import load_digit_image, save_digit_png
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,8 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from digit_recognizer.console import PipelineError
-from digit_recognizer.predict.pictures import (
-    PICTURES,
-    image_files,
-    load_digit_image,
-    otsu_threshold,
-    save_digit_png,
-)
+from digit_recognizer.predict.picture_files import PICTURES, image_files
+from digit_recognizer.predict.pictures import load_digit_image, otsu_threshold, save_digit_png
 
 WIDTH, HEIGHT = 200, 150
 
