@@ -86,6 +86,8 @@ def grey_picture(picture: Image.Image) -> Image.Image:
 def image_files(folder: Path) -> tuple[list[Path], list[Path]]:
     """The pictures directly inside a folder (by suffix: IMAGE_SUFFIXES), and the other
     files there, both sorted by name; sub-folders are not entered."""
-    files = sorted(p for p in folder.iterdir() if p.is_file())
-    pictures = [p for p in files if p.suffix.lower() in IMAGE_SUFFIXES]
-    return pictures, [p for p in files if p not in pictures]
+    pictures: list[Path] = []
+    others: list[Path] = []
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        (pictures if path.suffix.lower() in IMAGE_SUFFIXES else others).append(path)
+    return pictures, others
