@@ -69,7 +69,7 @@ def time_subprocess(folder: Path, model: str, count: int) -> float:
 
 def time_in_process(folder: Path, model: str) -> float:
     """Wall seconds of one `digits predict` call through its `main` in this process."""
-    from digit_recognizer.predict.cli import main
+    from digit_recognizer.cli import main
 
     start = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):

@@ -21,16 +21,16 @@ from pathlib import Path
 
 from digit_recognizer.console import log, run
 from digit_recognizer.data.bundled import write_bundled
-from digit_recognizer.data.kaggle_csv import read_digits_csv
-from digit_recognizer.data.kaggle_download import (
-    download_competition,
+from digit_recognizer.data.competition_files import (
     extract_competition_zip,
     folder_answer_key,
     folder_files,
 )
+from digit_recognizer.data.kaggle_csv import read_digits_csv
 from digit_recognizer.data.submission import SUBMISSION_HEADER, check_answers
 from digit_recognizer.data.synthetic import write_kaggle_scale
 from digit_recognizer.files import atomic_paths, remove_leftovers, save_json, temporary_prefix
+from digit_recognizer.kaggle.client import download_competition
 from digit_recognizer.params.reading import read_params, stage_parser
 from digit_recognizer.params.sections import FetchParams
 
@@ -66,7 +66,7 @@ def kaggle_scale(params: FetchParams, folder: Path, scratch: Path) -> RawFiles:
 
 
 def kaggle(params: FetchParams, folder: Path, scratch: Path) -> RawFiles:
-    archive = download_competition(params.competition, scratch)
+    archive = download_competition(params.competition, scratch, params.timeout)
     train, test = extract_competition_zip(archive, scratch)
     return RawFiles(train, test, origin=f"kaggle:{params.competition}/{archive.name}")
 

@@ -10,7 +10,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from digit_recognizer.params.fields import Count, Seed, Text, section
+from digit_recognizer.params.fields import Count, Positive, Seed, Text, section
 
 FETCH_SOURCES = ("bundled", "kaggle_scale", "kaggle", "folder")  # stages/fetch.py, SOURCES
 
@@ -21,6 +21,7 @@ class FetchParams:
     test_size: Count  # bundled, kaggle_scale: digits held out for test.csv
     seed: Seed  # bundled, kaggle_scale
     competition: Text  # kaggle
+    timeout: Positive  # kaggle: seconds the download may take
     scale_train_rows: Count  # kaggle_scale
     scale_test_rows: Count  # kaggle_scale
 

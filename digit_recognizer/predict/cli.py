@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 
-from digit_recognizer.console import PipelineError
 from digit_recognizer.data.formats import N_CLASSES
 from digit_recognizer.models.registry import NAMES
 from digit_recognizer.predict.inputs import InputBlock, Inputs, read_inputs, save_preprocessed
@@ -30,16 +28,8 @@ from digit_recognizer.predict.loading import chosen_model, load_model
 PROGRAM = "digits"
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, with a usage error as one line (`digits predict: error: ...`, exit code 2)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog=PROGRAM, description="Digit Recognizer models on your own files.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def add_command(commands: Any) -> None:
+    """`predict` and its options, on the `digits` parser's sub-commands."""
     predict = commands.add_parser(
         "predict",
         help="predict the digits in pictures, folders of pictures or Kaggle CSVs",
@@ -61,7 +51,6 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--leaderboard", type=Path, default=Path("metrics/leaderboard.json"), metavar="FILE"
     )
-    return parser
 
 
 def top_count(text: str) -> int:
@@ -69,22 +58,6 @@ def top_count(text: str) -> int:
     if not text.strip().isdigit() or not 1 <= int(text) <= N_CLASSES:
         raise argparse.ArgumentTypeError(f"must be a whole number 1..{N_CLASSES}, got {text!r}")
     return int(text)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """The `digits` console script; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return predict(args)
-    except PipelineError as err:
-        print(f"{PROGRAM}: error: {err}", file=sys.stderr)
-        return 1
-    except BrokenPipeError:  # e.g. `digits predict DIR | head`: stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-    except KeyboardInterrupt:
-        return 130
 
 
 def predict(args: argparse.Namespace) -> int:
@@ -172,7 +145,3 @@ def accuracy_lines(inputs: Inputs, proba: np.ndarray) -> list[str]:
             lines.append(f"{block.source}: accuracy {right / total:.4f} ({right} of {total})")
         start = stop
     return lines
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -21,7 +21,7 @@ from PIL import Image
 from stage_commands import PREPARED_PARAMS, reshape, sample, split, training_args
 from stage_runs import VENV_BIN, StageRunner, describe, subprocess_env, tiny_params
 
-from digit_recognizer.predict.cli import main
+from digit_recognizer.cli import main
 from digit_recognizer.predict.picture_files import PICTURES
 from digit_recognizer.training.keras_setup import keras_backend
 

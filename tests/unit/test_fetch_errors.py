@@ -19,11 +19,9 @@ from kaggle_files import edit_cell, edit_line, write_kaggle_csvs, write_zip
 from stage_runs import InProcessRunner, in_process_runner, stage_error, tiny_params
 
 from digit_recognizer.console import PipelineError
+from digit_recognizer.data.competition_files import extract_competition_zip
 from digit_recognizer.data.kaggle_csv import read_digits_csv
-from digit_recognizer.data.kaggle_download import (
-    extract_competition_zip,
-    kaggle_credentials_present,
-)
+from digit_recognizer.kaggle.client import credentials_present
 
 
 @pytest.mark.parametrize("test_size", [5, 4995])
@@ -233,6 +231,6 @@ def test_credentials_json_of_kaggle_auth_login_counts(
     for key in [k for k in os.environ if k.startswith("KAGGLE_")]:
         monkeypatch.delenv(key)
     monkeypatch.setenv("KAGGLE_CONFIG_DIR", str(tmp_path))
-    assert not kaggle_credentials_present()
+    assert not credentials_present()
     (tmp_path / "credentials.json").write_text("{}")
-    assert kaggle_credentials_present()
+    assert credentials_present()
