@@ -138,17 +138,20 @@ def member_classifier(name: str, models_dir: Path) -> Classifier:
     )
 
 
-MODEL_SUFFIXES = (".keras", ".joblib")
+MODEL_SUFFIXES = (".keras", ".joblib", ".json")  # .json: an ensemble, its members beside it
 
 
 def load_model(name_or_path: str, models_dir: Path) -> tuple[str, Classifier]:
     """A registered model by name, or a model file by path; return (shown name, classifier)."""
     if name_or_path in NAMES:
         return name_or_path, registered_classifier(name_or_path, models_dir)
+    if name_or_path.endswith(".json"):
+        return name_or_path, ensemble_classifier(Path(name_or_path), find("ensemble").stage)
     if name_or_path.endswith(MODEL_SUFFIXES):
         return name_or_path, load_file(Path(name_or_path))
     raise PipelineError(
-        f"unknown model {name_or_path!r} (expected {', '.join(NAMES)}, or a .keras or .joblib file)"
+        f"unknown model {name_or_path!r} (expected {', '.join(NAMES)}, or a .keras, .joblib "
+        "or ensemble .json file)"
     )
 
 

@@ -60,3 +60,17 @@ def test_the_ensemble_members_are_models_that_dvc_yaml_feeds_it() -> None:
     seed_stage = STAGES[SEED_STAGE]
     assert seed_stage["matrix"] == {"seed": "${cnn_aug_seeds}"}
     assert "models/cnn_aug_s${item.seed}.keras" in outs(seed_stage)
+
+
+def test_every_trained_model_is_an_artifact_at_its_stage_output() -> None:
+    """dvc.yaml's `artifacts:` names each registered model and each extra seed of the strong
+    CNN, at the file its stage writes, as a model with a description and labels."""
+    seeds = {seed_model_name(seed): f"models/{seed_model_name(seed)}.keras"
+             for seed in REAL_PARAMS["cnn_aug_seeds"]}  # fmt: skip
+    expected = {model.name: f"models/{model.file}" for model in MODELS} | seeds
+    artifacts = DVC_YAML["artifacts"]
+    assert {name: entry["path"] for name, entry in artifacts.items()} == expected
+    for model in MODELS:
+        assert artifacts[model.name]["path"] in outs(STAGES[model.stage])
+    for entry in artifacts.values():
+        assert entry["type"] == "model" and entry["desc"] and entry["labels"], entry
