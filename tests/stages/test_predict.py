@@ -293,7 +293,7 @@ def test_a_missing_model_names_the_stage_to_run(
     ("args", "message"),
     [
         (["--model", "svm"], "unknown model 'svm' (expected lr, mlp, cnn, cnn_aug, ensemble, "
-         "or a .keras or .joblib file)"),
+         "or a .keras, .joblib or .onnx file)"),
         (["--model", "elsewhere/cnn.keras"], "elsewhere/cnn.keras: not found"),
         (["--leaderboard", "none.json"], "none.json: not found (run the submit stage: dvc repro "
          "submit, or pass --model)"),
