@@ -45,7 +45,13 @@ def load_keras_model(path: Path) -> Any:
     """A Keras model file mapping the 784 pixels, in any shape, to the 10 classes."""
     from digit_recognizer.training.keras_setup import keras_backend
 
-    keras = keras_backend(seed=0)
+    try:
+        keras = keras_backend(seed=0)
+    except ImportError:  # the light install (the predict extra): ONNX files only
+        raise PipelineError(
+            f"{path}: a Keras model needs TensorFlow, which is not installed "
+            "(pip install 'digit-recognizer[cpu]'; or export it to ONNX: docs/export.md)"
+        ) from None
     try:
         model = keras.saving.load_model(path, compile=False)
     except Exception as err:  # noqa: BLE001 (Keras raises many kinds on a bad file)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import joblib
@@ -84,6 +85,18 @@ def test_bad_onnx_files_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(PipelineError) as error:
         load_model(str(wide), tmp_path)
     assert str(error.value) == f"{wide}: expected one float output of 10 probabilities"
+
+
+def test_a_keras_model_without_tensorflow_is_one_line(tmp_path: Path, monkeypatch) -> None:
+    """The light install (the predict extra) runs ONNX files; a .keras file names the fix."""
+    (tmp_path / "cnn.keras").write_bytes(b"a model")
+    monkeypatch.setitem(sys.modules, "keras", None)  # `import keras` raises ImportError
+    with pytest.raises(PipelineError) as error:
+        load_model(str(tmp_path / "cnn.keras"), tmp_path)
+    assert str(error.value) == (
+        f"{tmp_path / 'cnn.keras'}: a Keras model needs TensorFlow, which is not installed "
+        "(pip install 'digit-recognizer[cpu]'; or export it to ONNX: docs/export.md)"
+    )
 
 
 # --------------------------------------------------------------------------- all or nothing
