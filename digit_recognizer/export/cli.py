@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -68,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def model_file(name_or_path: str, models_dir: Path) -> Path:
-    """The file of a registered model, or a .keras/.joblib file; an ensemble is refused."""
+    """The file of a registered model, or a .keras/.joblib file; the ensemble is refused."""
+    if name_or_path == "ensemble":
+        refuse_ensemble(models_dir)
     stage = None
     if name_or_path in NAMES:
         model = find(name_or_path)
@@ -80,17 +82,25 @@ def model_file(name_or_path: str, models_dir: Path) -> Path:
             f"unknown model {name_or_path!r} (expected {', '.join(NAMES)}, "
             "or a .keras or .joblib file)"
         )
-    if path.suffix == ".json":
-        members = read_members(path, stage or "ensemble")
-        raise PipelineError(
-            f"{path}: an ensemble is several models averaged, not one graph; export its "
-            f"members one by one ({', '.join(members)}: --model {models_dir}/MEMBER.keras) "
-            "and average their probabilities"
-        )
     if not path.is_file():
         how = f" (run the {stage} stage: dvc repro {stage})" if stage else ""
         raise PipelineError(f"{path}: not found{how}")
     return path
+
+
+def refuse_ensemble(models_dir: Path) -> NoReturn:
+    """The ensemble is several graphs: one line naming what --model takes for each member
+    (a registered name, or the member's file: the strong CNN's extra seeds)."""
+    model = find("ensemble")
+    path = models_dir / model.file
+    members = [
+        name if name in NAMES else str(models_dir / f"{name}.keras")
+        for name in read_members(path, model.stage)
+    ]
+    raise PipelineError(
+        f"{path}: an ensemble is several models averaged, not one graph; export its members "
+        f"one by one (--model {', '.join(members)}) and average their probabilities"
+    )
 
 
 def export(source: Path, form: str, tmp: Path) -> str:
@@ -101,9 +111,9 @@ def export(source: Path, form: str, tmp: Path) -> str:
         linear.write_onnx(load_joblib_model(source), tmp)
         agree(joblib_classifier(source), onnx_classifier(tmp))
         return ""
-    model = load_keras_model(source)
     from digit_recognizer.training.keras_setup import keras_backend
 
+    model = load_keras_model(source)
     rebuilt, dropped = keras_model.inference_model(keras_backend(seed=0), model)
     if form == "onnx":
         keras_model.write_onnx(rebuilt, tmp)

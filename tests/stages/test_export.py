@@ -49,7 +49,9 @@ def models(tmp_path_factory: pytest.TempPathFactory, prepared: Path) -> Path:
     x = np.load(prepared / "features" / "flat" / "train.npy")[:200]
     raw.fit(x, np.load(prepared / "split" / "y_train.npy")[:200])
     joblib.dump(raw, root / "models" / "lr_raw.joblib")
-    (root / "models" / "ensemble.json").write_text(json.dumps({"members": ["cnn_aug", "lr"]}))
+    (root / "models" / "ensemble.json").write_text(
+        json.dumps({"members": ["cnn_aug", "cnn_aug_s2", "lr"]})
+    )
     return root / "models"
 
 
@@ -196,7 +198,7 @@ def test_saved_model_serves_the_keras_probabilities(
     [
         (["--model", "ensemble", "--format", "onnx"],
          "{models}/ensemble.json: an ensemble is several models averaged, not one graph; export "
-         "its members one by one (cnn_aug, lr: --model {models}/MEMBER.keras) and average "
+         "its members one by one (--model cnn_aug, {models}/cnn_aug_s2.keras, lr) and average "
          "their probabilities"),
         (["--model", "{models}/lr_raw.joblib", "--format", "onnx"],
          "{models}/lr_raw.joblib: cannot be exported to onnx: skl2onnx could not convert it: "
