@@ -46,11 +46,16 @@ def add_command(commands: Any) -> None:
         "Serving, or an ONNX file for onnxruntime (docs/export.md).",
     )
     export.add_argument("out", type=Path, metavar="OUT", help="the SavedModel folder or FILE.onnx")
+    names = ", ".join(name for name in NAMES if name != "ensemble")
     export.add_argument(
-        "--model", required=True, help=f"{', '.join(NAMES)} or a .keras/.joblib file"
+        "--model", required=True, help=f"{names} or a .keras/.joblib file (not the ensemble)"
     )
-    export.add_argument("--format", required=True, choices=FORMATS)
-    export.add_argument("--models-dir", type=Path, default=Path("models"), metavar="DIR")
+    export.add_argument(
+        "--format", required=True, choices=FORMATS, help="saved_model (a folder) or onnx"
+    )
+    export.add_argument(
+        "--models-dir", type=Path, default=Path("models"), metavar="DIR", help="default: models"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -109,7 +114,7 @@ def export(source: Path, form: str, tmp: Path) -> str:
         if form != "onnx":
             raise PipelineError("a scikit-learn model is no TensorFlow graph; use --format onnx")
         linear.write_onnx(load_joblib_model(source), tmp)
-        agree(joblib_classifier(source), onnx_classifier(tmp))
+        agree(joblib_classifier(source), loaded_back(tmp))
         return ""
     from digit_recognizer.training.keras_setup import keras_backend
 
@@ -117,12 +122,22 @@ def export(source: Path, form: str, tmp: Path) -> str:
     rebuilt, dropped = keras_model.inference_model(keras_backend(seed=0), model)
     if form == "onnx":
         keras_model.write_onnx(rebuilt, tmp)
-        exported = onnx_classifier(tmp)
+        exported = loaded_back(tmp)
     else:
         keras_model.write_saved_model(rebuilt, tmp)
         exported = keras_model.saved_model_classifier(tmp)
     agree(keras_model.trained_classifier(model), exported)
     return f" ({dropped} augmentation layers left out)" if dropped else ""
+
+
+def loaded_back(tmp: Path) -> Classifier:
+    """The converted file as `digits predict` runs it (onnxruntime); its refusal, if any, as
+    the reason of the export's."""
+    try:
+        return onnx_classifier(tmp)
+    except PipelineError as err:
+        reason = str(err).removeprefix(f"{tmp}: ")
+        raise PipelineError(f"onnxruntime refuses the converted file: {reason}") from None
 
 
 def agree(expected: Classifier, exported: Classifier) -> None:

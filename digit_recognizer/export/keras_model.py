@@ -49,7 +49,17 @@ def write_saved_model(model: Any, folder: Path) -> None:
 
 
 def write_onnx(model: Any, path: Path) -> None:
-    """Keras' `model.export` to ONNX (through tf2onnx); tf2onnx's errors become the message."""
+    """Keras' `model.export` to ONNX (through tf2onnx); tf2onnx's errors become the message.
+
+    Keras exports only float32 models to ONNX: a mixed_bfloat16 CNN converts to a file that
+    onnxruntime refuses (ONNX's Conv takes no bfloat16), so such a model is refused first.
+    """
+    policies = sorted({layer.dtype_policy.name for layer in model.layers} - {"float32"})
+    if policies:
+        raise PipelineError(
+            f"its layers compute in {', '.join(policies)}; ONNX needs a float32 model "
+            "(train it with precision: float32)"
+        )
     with tf2onnx_errors() as errors, warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # Keras' numpy 2 patch of tf2onnx
         try:

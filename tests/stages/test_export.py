@@ -237,3 +237,19 @@ def test_tf2onnx_errors_on_augmentation_layers_are_raised(models: Path, tmp_path
     model(np.zeros((1, 28, 28, 1), np.float32))
     with pytest.raises(PipelineError, match=r"^tf2onnx could not convert it: .*Unsupported ops"):
         keras_model.write_onnx(model, tmp_path / "full.onnx")
+
+
+def test_a_bfloat16_model_is_refused_before_converting(tmp_path: Path) -> None:
+    """A model trained with precision mixed_bfloat16 converts to a file onnxruntime refuses."""
+    keras = keras_backend(0)
+    model = keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Conv2D(2, 3, dtype="mixed_bfloat16"),
+         keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
+    )  # fmt: skip
+    rebuilt, _ = keras_model.inference_model(keras, model)
+    with pytest.raises(PipelineError) as error:
+        keras_model.write_onnx(rebuilt, tmp_path / "bf16.onnx")
+    assert str(error.value) == (
+        "its layers compute in mixed_bfloat16; ONNX needs a float32 model "
+        "(train it with precision: float32)"
+    )
