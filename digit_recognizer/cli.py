@@ -1,7 +1,9 @@
-"""`digits`: the trained models on your own files, and the submission loop with Kaggle.
+"""`digits`: the trained models on your own files, their export, and the submission loop with
+Kaggle.
 
-digits predict seven.png scans/ test.csv    (digit_recognizer/predict/cli.py)
-digits kaggle submit | scores               (digit_recognizer/kaggle/cli.py)
+digits predict seven.png scans/ test.csv       (digit_recognizer/predict/cli.py)
+digits export --model cnn --format onnx OUT    (digit_recognizer/export/cli.py)
+digits kaggle submit | scores                  (digit_recognizer/kaggle/cli.py)
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sys
 from typing import NoReturn
 
 from digit_recognizer.console import PipelineError
+from digit_recognizer.export import cli as export_cli
 from digit_recognizer.kaggle import cli as kaggle_cli
 from digit_recognizer.predict import cli as predict_cli
 
@@ -30,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     predict_cli.add_command(commands)
     kaggle_cli.add_command(commands)
+    export_cli.add_command(commands)
     return parser
 
 
@@ -37,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     """The `digits` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
     try:
-        return predict_cli.predict(args) if args.command == "predict" else kaggle_cli.run(args)
+        if args.command == "predict":
+            return predict_cli.predict(args)
+        return export_cli.run(args) if args.command == "export" else kaggle_cli.run(args)
     except PipelineError as err:
         print(f"{PROGRAM}: error: {err}", file=sys.stderr)
         return 1

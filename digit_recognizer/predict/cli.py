@@ -39,7 +39,7 @@ def add_command(commands: Any) -> None:
     predict.add_argument("inputs", nargs="+", metavar="INPUT", help="IMAGE, DIR or FILE.csv")
     predict.add_argument(
         "--model",
-        help=f"{', '.join(NAMES)}, or a .keras/.joblib file or an ensemble's .json "
+        help=f"{', '.join(NAMES)}, or a .keras/.joblib/.onnx file or an ensemble's .json "
         "(default: the model submit chose, from --leaderboard)",
     )
     predict.add_argument("--top", type=top_count, default=1, metavar="K", help="the K likeliest")

@@ -2,8 +2,9 @@
 
 A `Classifier` is a function from (N, 28, 28) float32 images in [0, 1] (white ink on black,
 like the training features) to (N, 10) float32 class probabilities. A model loads from its own
-file alone: a `.keras` file, a `.joblib` file (which carries its pixel scale), or an
-ensemble's `.json` naming its members, which lie beside it.
+file alone: a `.keras` file, a `.joblib` file (which carries its pixel scale), an `.onnx` file
+(`digits export`; run by onnxruntime, without TensorFlow), or an ensemble's `.json` naming its
+members, which lie beside it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ Classifier = Callable[[np.ndarray], np.ndarray]
 
 
 def load_file(path: Path, stage: str | None = None) -> Classifier:
-    """A classifier from a `.keras` or `.joblib` file; `stage` (if any) is the one writing it.
+    """A classifier from a `.keras`, `.joblib` or `.onnx` file; `stage` (if any) is the one
+    writing it.
 
     A missing file raises a one-line PipelineError, naming the stage to run when known.
     """
@@ -34,15 +36,22 @@ def load_file(path: Path, stage: str | None = None) -> Classifier:
         return keras_classifier(path)
     if path.suffix == ".joblib":
         return joblib_classifier(path)
-    raise PipelineError(f"{path}: expected a .keras or .joblib model file")
+    if path.suffix == ".onnx":
+        return onnx_classifier(path)
+    raise PipelineError(f"{path}: expected a .keras, .joblib or .onnx model file")
 
 
-def keras_classifier(path: Path) -> Classifier:
-    """A Keras model taking the 784 pixels in any shape ((N, 784) or (N, 28, 28, 1))."""
+def load_keras_model(path: Path) -> Any:
+    """A Keras model file mapping the 784 pixels, in any shape, to the 10 classes."""
     from digit_recognizer.training.keras_setup import keras_backend
-    from digit_recognizer.training.outputs import predict_proba
 
-    keras = keras_backend(seed=0)
+    try:
+        keras = keras_backend(seed=0)
+    except ImportError:  # the light install (the predict extra): ONNX files only
+        raise PipelineError(
+            f"{path}: a Keras model needs TensorFlow, which is not installed "
+            "(pip install 'digit-recognizer[cpu]'; or export it to ONNX: docs/export.md)"
+        ) from None
     try:
         model = keras.saving.load_model(path, compile=False)
     except Exception as err:  # noqa: BLE001 (Keras raises many kinds on a bad file)
@@ -54,6 +63,15 @@ def keras_classifier(path: Path) -> Classifier:
             f"{path}: the model maps {shape} inputs to {outputs} outputs; "
             f"expected 784 pixels to {N_CLASSES} classes"
         )
+    return model
+
+
+def keras_classifier(path: Path) -> Classifier:
+    """A Keras model taking the 784 pixels in any shape ((N, 784) or (N, 28, 28, 1))."""
+    from digit_recognizer.training.outputs import predict_proba
+
+    model = load_keras_model(path)
+    shape = tuple(model.inputs[0].shape[1:])
 
     def classify(images: np.ndarray) -> np.ndarray:
         x = images.reshape(len(images), *shape).astype(np.float32)
@@ -62,9 +80,8 @@ def keras_classifier(path: Path) -> Classifier:
     return classify
 
 
-def joblib_classifier(path: Path) -> Classifier:
-    """A scikit-learn classifier on the flat pixels in [0, 1] (train_lr's model, which carries
-    its own pixel scale). Its `classes_` may lack a digit: that digit's probability is 0."""
+def load_joblib_model(path: Path) -> Any:
+    """A scikit-learn classifier file of the 784 pixels, with predict_proba."""
     import joblib
 
     try:
@@ -73,6 +90,13 @@ def joblib_classifier(path: Path) -> Classifier:
         raise PipelineError(f"{path}: not a readable joblib model ({first_line(err)})") from None
     if not hasattr(model, "predict_proba") or getattr(model, "n_features_in_", None) != N_PIXELS:
         raise PipelineError(f"{path}: expected a classifier of 784 pixels with predict_proba")
+    return model
+
+
+def joblib_classifier(path: Path) -> Classifier:
+    """A scikit-learn classifier on the flat pixels in [0, 1] (train_lr's model, which carries
+    its own pixel scale). Its `classes_` may lack a digit: that digit's probability is 0."""
+    model = load_joblib_model(path)
     classes = np.asarray(model.classes_, dtype=np.int64)
 
     def classify(images: np.ndarray) -> np.ndarray:
@@ -80,6 +104,40 @@ def joblib_classifier(path: Path) -> Classifier:
         proba = np.zeros((len(x), N_CLASSES), dtype=np.float32)
         proba[:, classes] = model.predict_proba(x)
         return proba
+
+    return classify
+
+
+def onnx_classifier(path: Path) -> Classifier:
+    """An ONNX model run by onnxruntime (no TensorFlow): one float32 input of the 784 pixels in
+    a fixed shape after the batch ((784,) or (28, 28, 1), read from the file) and one float32
+    output of the 10 class probabilities (beside it, skl2onnx's int64 labels are ignored)."""
+    try:
+        import onnxruntime
+    except ImportError:
+        raise PipelineError(
+            f"{path}: onnxruntime is not installed (pip install 'digit-recognizer[predict]')"
+        ) from None
+    try:
+        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    except Exception as err:  # noqa: BLE001 (onnxruntime raises its own kinds on a bad file)
+        raise PipelineError(f"{path}: not a readable ONNX model ({first_line(err)})") from None
+    inputs = session.get_inputs()
+    shape = tuple(inputs[0].shape[1:]) if len(inputs) == 1 else ()
+    if not all(isinstance(side, int) for side in shape) or int(np.prod(shape)) != N_PIXELS:
+        raise PipelineError(f"{path}: expected one input of 784 pixels per image, got {shape}")
+    outputs = [
+        out.name
+        for out in session.get_outputs()
+        if out.type == "tensor(float)" and out.shape[-1:] == [N_CLASSES]
+    ]
+    if len(outputs) != 1:
+        raise PipelineError(f"{path}: expected one float output of {N_CLASSES} probabilities")
+
+    def classify(images: np.ndarray) -> np.ndarray:
+        x = images.reshape(len(images), *shape).astype(np.float32)
+        (proba,) = session.run(outputs, {inputs[0].name: x})
+        return np.asarray(proba, dtype=np.float32)
 
     return classify
 
@@ -126,8 +184,8 @@ def read_members(path: Path, stage: str) -> list[str]:
 
 
 def member_classifier(name: str, models_dir: Path) -> Classifier:
-    """An ensemble member: a registered model, or NAME.keras / NAME.joblib in the models folder
-    (the strong CNN's extra seeds, cnn_aug_sSEED)."""
+    """An ensemble member: a registered model, or NAME.keras / .joblib / .onnx in the models
+    folder (the strong CNN's extra seeds, cnn_aug_sSEED)."""
     if name in NAMES and name != "ensemble":
         return registered_classifier(name, models_dir)
     for suffix in MODEL_SUFFIXES:
@@ -138,7 +196,7 @@ def member_classifier(name: str, models_dir: Path) -> Classifier:
     )
 
 
-MODEL_SUFFIXES = (".keras", ".joblib", ".json")  # .json: an ensemble, its members beside it
+MODEL_SUFFIXES = (".keras", ".joblib", ".onnx")  # and an ensemble's .json, its members beside it
 
 
 def load_model(name_or_path: str, models_dir: Path) -> tuple[str, Classifier]:
@@ -150,8 +208,8 @@ def load_model(name_or_path: str, models_dir: Path) -> tuple[str, Classifier]:
     if name_or_path.endswith(MODEL_SUFFIXES):
         return name_or_path, load_file(Path(name_or_path))
     raise PipelineError(
-        f"unknown model {name_or_path!r} (expected {', '.join(NAMES)}, or a .keras, .joblib "
-        "or ensemble .json file)"
+        f"unknown model {name_or_path!r} (expected {', '.join(NAMES)}, or a .keras, .joblib, "
+        ".onnx or ensemble .json file)"
     )
 
 

@@ -1,5 +1,6 @@
 """pyproject.toml's dependencies resolve to wheels on Linux x86-64 and aarch64, macOS arm64 and
-Windows (Python 3.11), with TensorFlow from the `cpu` extra, as `pip` would install them there.
+Windows (Python 3.11), with TensorFlow from the `cpu` extra (and the `dev` and `export` extras,
+as `make setup` installs them), as `pip` would install them there.
 
 pip evaluates environment markers for the machine it runs on, even with `--platform`, so the
 markers are evaluated here for each target and pip resolves the selected requirements with
@@ -86,7 +87,7 @@ def resolve(requirements: list[str], tags: list[str], wheelhouse: Path, target: 
 @pytest.mark.parametrize("platform", list(PLATFORMS))
 def test_cpu_install_resolves(platform: str, wheelhouse: Path, tmp_path: Path) -> None:
     environment, tags = PLATFORMS[platform]
-    requirements = requirements_for(environment, ["cpu", "dev"])
+    requirements = requirements_for(environment, ["cpu", "dev", "export"])  # as make setup
     assert sum(r.startswith("tensorflow") for r in requirements) == 1, requirements
     assert resolve(requirements, tags, wheelhouse, tmp_path) == ""
 

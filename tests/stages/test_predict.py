@@ -293,7 +293,7 @@ def test_a_missing_model_names_the_stage_to_run(
     ("args", "message"),
     [
         (["--model", "svm"], "unknown model 'svm' (expected lr, mlp, cnn, cnn_aug, ensemble, "
-         "or a .keras, .joblib or ensemble .json file)"),
+         "or a .keras, .joblib, .onnx or ensemble .json file)"),
         (["--model", "elsewhere/ensemble.json"], "elsewhere/ensemble.json: not found (run the "
          "ensemble stage: dvc repro ensemble)"),
         (["--model", "elsewhere/cnn.keras"], "elsewhere/cnn.keras: not found"),
