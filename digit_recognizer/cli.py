@@ -2,6 +2,7 @@
 
 digits predict seven.png scans/ test.csv    (digit_recognizer/predict/cli.py)
 digits kaggle submit | scores               (digit_recognizer/kaggle/cli.py)
+digits demo                                 (digit_recognizer/demo/cli.py)
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from typing import NoReturn
 
 from digit_recognizer.console import PipelineError
+from digit_recognizer.demo import cli as demo_cli
 from digit_recognizer.kaggle import cli as kaggle_cli
 from digit_recognizer.predict import cli as predict_cli
 
@@ -30,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     predict_cli.add_command(commands)
     kaggle_cli.add_command(commands)
+    demo_cli.add_command(commands)
     return parser
 
 
@@ -37,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     """The `digits` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
     try:
-        return predict_cli.predict(args) if args.command == "predict" else kaggle_cli.run(args)
+        commands = {"predict": predict_cli.predict, "kaggle": kaggle_cli.run, "demo": demo_cli.run}
+        return commands[args.command](args)
     except PipelineError as err:
         print(f"{PROGRAM}: error: {err}", file=sys.stderr)
         return 1
