@@ -53,7 +53,8 @@ class Models:
 
 class Reader:
     """Reads a picture with a model; with `save_to`, writes each picture received there
-    first (NNNN-draw.png, NNNN-upload.SUFFIX), so that `digits predict` can be run on it."""
+    first (NNNN-draw.png, NNNN-upload.SUFFIX) and names the file under the answer, so that
+    `digits predict` can be run on the same picture."""
 
     def __init__(self, models: Models, save_to: Path | None) -> None:
         self.models = models
@@ -65,28 +66,33 @@ class Reader:
         picture = None if sketch is None else sketch.get("composite")
         if picture is None:
             return None, BLANK, None
-        if self.save_to is not None:
-            picture.save(self.save_to / f"{next(self.numbers):04d}-draw.png")
+        saved = self.saved_as("draw.png")
+        if saved is not None:
+            picture.save(saved)
         try:
             image = digit_image(picture, "the drawing")
         except PipelineError:
             return None, BLANK, None
-        return self.answer(image, model)
+        return self.answer(image, model, saved)
 
     def upload(self, path: str | None, model: str) -> Outputs:
         """An uploaded picture, read from its file as `digits predict` reads one."""
         if path is None:
             return None, BLANK, None
-        if self.save_to is not None:
-            name = f"{next(self.numbers):04d}-upload{Path(path).suffix}"
-            shutil.copyfile(path, self.save_to / name)
+        saved = self.saved_as(f"upload{Path(path).suffix}")
+        if saved is not None:
+            shutil.copyfile(path, saved)
         try:
             image = load_digit_image(Path(path))
         except PipelineError as err:
             return None, str(err).replace(path, "the picture"), None
-        return self.answer(image, model)
+        return self.answer(image, model, saved)
 
-    def answer(self, image: np.ndarray, model: str) -> Outputs:
+    def saved_as(self, kind: str) -> Path | None:
+        """The next file to save a picture received in (None without --save-inputs)."""
+        return None if self.save_to is None else self.save_to / f"{next(self.numbers):04d}-{kind}"
+
+    def answer(self, image: np.ndarray, model: str, saved: Path | None) -> Outputs:
         """The top 3 (for the Label), the same as a line of `digits predict --top 3`, and the
         28x28 image the model was given, enlarged."""
         try:
@@ -96,6 +102,8 @@ class Reader:
         digits = ranked(proba[None], TOP)[0]
         top = {str(d): float(proba[d]) for d in digits}
         line = f"{model}: " + ", ".join(f"{d} ({proba[d]:.3f})" for d in digits)
+        if saved is not None:
+            line += f"\n\nsaved as `{saved}`"
         return top, line, preview(image)
 
 
@@ -139,14 +147,18 @@ def build_page(models: Models, reader: Reader) -> Any:
                 top = gr.Label(num_top_classes=TOP, label="Top 3", elem_id="top")
                 line = gr.Markdown(BLANK, elem_id="answer")
                 given = gr.Image(
-                    label="What the model was given (28x28)", interactive=False, elem_id="given"
+                    label="What the model was given (28x28)",
+                    format="png",
+                    interactive=False,
+                    elem_id="given",
                 )
         outputs = [top, line, given]
         options: dict[str, Any] = {"trigger_mode": "always_last", "show_progress": "hidden"}
         sketch.change(reader.drawing, [sketch, model], outputs, **options)
         sketch.change(lambda: "draw", None, source, queue=False)
-        upload.change(reader.upload, [upload, model], outputs, **options)
-        upload.change(lambda: "upload", None, source, queue=False)
+        upload.upload(reader.upload, [upload, model], outputs, **options)
+        upload.upload(lambda: "upload", None, source, queue=False)
+        upload.clear(lambda: (None, BLANK, None), None, outputs, queue=False)
 
         def again(name: str, where: str, drawn: Any, uploaded: str | None) -> Outputs:
             if where == "upload":
