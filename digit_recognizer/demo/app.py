@@ -149,6 +149,7 @@ def build_page(models: Models, reader: Reader) -> Any:
                 given = gr.Image(
                     label="What the model was given (28x28)",
                     format="png",
+                    height=IMAGE_SIDE * PREVIEW_SCALE + 40,
                     interactive=False,
                     elem_id="given",
                 )
