@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	for other in $(VENV)/.installed-*; do test ! -e "$$other" || test "$$other" = $(STAMP) || rm -rf $(VENV); done
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,export,$(strip $(TENSORFLOW))]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,export,demo,$(strip $(TENSORFLOW))]"
 	rm -f $(VENV)/.installed
 	touch $(STAMP)
 

@@ -4,6 +4,7 @@ Kaggle.
 digits predict seven.png scans/ test.csv       (digit_recognizer/predict/cli.py)
 digits export --model cnn --format onnx OUT    (digit_recognizer/export/cli.py)
 digits kaggle submit | scores                  (digit_recognizer/kaggle/cli.py)
+digits demo                                    (digit_recognizer/demo/cli.py)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from typing import NoReturn
 
 from digit_recognizer.console import PipelineError
+from digit_recognizer.demo import cli as demo_cli
 from digit_recognizer.export import cli as export_cli
 from digit_recognizer.kaggle import cli as kaggle_cli
 from digit_recognizer.predict import cli as predict_cli
@@ -34,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict_cli.add_command(commands)
     kaggle_cli.add_command(commands)
     export_cli.add_command(commands)
+    demo_cli.add_command(commands)
     return parser
 
 
@@ -41,9 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     """The `digits` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "predict":
-            return predict_cli.predict(args)
-        return export_cli.run(args) if args.command == "export" else kaggle_cli.run(args)
+        commands = {
+            "predict": predict_cli.predict,
+            "export": export_cli.run,
+            "kaggle": kaggle_cli.run,
+            "demo": demo_cli.run,
+        }
+        return commands[args.command](args)
     except PipelineError as err:
         print(f"{PROGRAM}: error: {err}", file=sys.stderr)
         return 1

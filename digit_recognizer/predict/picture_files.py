@@ -37,11 +37,7 @@ def read_grey(path: Path) -> np.ndarray:
             if opened.width * opened.height > MAX_PIXELS:
                 too_large(path, f"{opened.width}x{opened.height}")
             opened.draft("L", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a reduced size, faster
-            picture = opened
-            if opened.getexif().get(ORIENTATION_TAG, 1) != 1:  # a photo taken sideways
-                picture = ImageOps.exif_transpose(opened)
-            ink = opaque_ink(picture)
-            grey = ink if ink is not None else grey_picture(picture)
+            return grey_levels(opened)
     except Image.DecompressionBombError as err:  # Pillow refuses it before its size is known
         pixels = re.search(r"\((\d+) pixels\)", str(err))
         too_large(path, f"{int(pixels[1]):,} pixels" if pixels else "too many pixels")
@@ -50,6 +46,16 @@ def read_grey(path: Path) -> np.ndarray:
     except (OSError, ValueError, SyntaxError) as err:
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise PipelineError(f"{path}: unreadable image ({reason})") from None
+
+
+def grey_levels(picture: Image.Image) -> np.ndarray:
+    """A picture (a file opened, or one in memory: `digits demo`'s canvas) as float32 grey
+    levels 0..255 (2-D): turned upright by its EXIF orientation, its opaque part as the ink
+    when it has transparency, reduced to MAX_SIDE pixels."""
+    if picture.getexif().get(ORIENTATION_TAG, 1) != 1:  # a photo taken sideways
+        picture = ImageOps.exif_transpose(picture)
+    ink = opaque_ink(picture)
+    grey = ink if ink is not None else grey_picture(picture)
     if max(grey.size) > MAX_SIDE:
         scale = MAX_SIDE / max(grey.size)
         size = (max(1, round(grey.width * scale)), max(1, round(grey.height * scale)))

@@ -18,7 +18,7 @@ from PIL import Image
 
 from digit_recognizer.console import PipelineError
 from digit_recognizer.data.formats import IMAGE_SIDE
-from digit_recognizer.predict.picture_files import read_grey
+from digit_recognizer.predict.picture_files import grey_levels, read_grey
 
 BOX_SIDE = 20  # MNIST's digits fill a 20x20 box inside the 28x28 frame
 MIN_CONTRAST = 32.0  # ink must differ from the background by this much (of 255): else blank
@@ -171,6 +171,11 @@ def centred(digit: np.ndarray) -> np.ndarray:
 def load_digit_image(path: Path) -> np.ndarray:
     """Read a picture and make it MNIST-style: (28, 28) float32 in [0, 1]."""
     return mnist_style(read_grey(path), str(path))
+
+
+def digit_image(picture: Image.Image, name: str) -> np.ndarray:
+    """A picture in memory made MNIST-style, as `load_digit_image` makes a file's."""
+    return mnist_style(grey_levels(picture), name)
 
 
 def save_digit_png(image: np.ndarray, path: Path) -> None:
