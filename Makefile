@@ -39,11 +39,14 @@ repro: $(STAMP) $(PLOTS_TEMPLATE)
 
 # experiments side by side in under 120 columns: the chosen model, accuracies on the validation
 # split (val.*) and on the answer key (test.*) of the strong models; COMPARE_KEEP is a regex of
-# the columns kept (`dvc metrics show metrics/models` lists every model)
+# the columns kept (`dvc metrics show metrics/models` lists every model); then the kind of CPU
+# that trained each experiment's strong CNN: its scores differ between kinds, by design
+# (docs/results.md#which-cpu), so rows from different kinds differ by the hardware too
 COMPARE_KEEP := ^Experiment$$|^Created$$|^chosen$$|^val\.(cnn_aug|ensemble)$$|^test\.(cnn|cnn_aug|ensemble)$$
 compare:  # needs the venv set up (make setup)
 	dvc exp show --no-pager --drop '.*' --keep '$(COMPARE_KEEP)'
 	dvc metrics show metrics/models
+	dvc exp show --no-pager --csv --drop '.*' --keep '^Experiment$$|^rev$$|^metrics/models/cnn_aug\.json:cpu$$'
 
 # a DVC remote shared by the team (a folder every clone can reach; for S3 see docs/team.md),
 # recorded in .dvc/config: commit it, then `dvc push --run-cache` / `dvc pull --run-cache`

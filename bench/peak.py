@@ -59,8 +59,9 @@ def measure(size: int, repeats: int) -> dict[str, Any]:
     sys.path.insert(0, str(REPO))
     from digit_recognizer.models import cnn, cnn_aug, mlp
     from digit_recognizer.params.reading import read_params
+    from digit_recognizer.training.hardware import cpu_flags, has_bf16_gpu
     from digit_recognizer.training.keras_setup import keras_backend
-    from digit_recognizer.training.precision import cpu_flags, has_bf16_gpu, resolve_precision
+    from digit_recognizer.training.precision import resolve_precision
 
     networks = {
         "mlp": (mlp, mlp.MlpParams, "train_mlp"),

@@ -107,7 +107,12 @@ def answer(demo: Demo, kind: str, before: str) -> tuple[str, Path]:
 
 def label_digits(demo: Demo) -> list[str]:
     """What the Label shows: the label, then the top 3 digits (their percentages skipped);
-    an empty chart: []."""
+    an empty chart: []. While its event runs, Gradio shows a timer (`0.0s`) above the label:
+    wait until it has gone."""
+    demo.page.wait_for_function(
+        "selector => document.querySelector(selector).innerText.trim().startsWith('Top 3')",
+        arg="#top",
+    )
     lines = [line for line in demo.page.inner_text("#top").splitlines() if line.strip()]
     assert lines[0] == "Top 3", lines
     return [lines[1], *lines[2::2]] if len(lines) > 1 else []

@@ -151,11 +151,16 @@ def one_device_copy(keras: Any, build: Callable[[Any, Any], Any], params: Any, m
 
 
 def save_trained(
-    name: str, trained: Trained, data: SplitData, paths: TrainingPaths, section: str
+    name: str,
+    trained: Trained,
+    data: SplitData,
+    paths: TrainingPaths,
+    section: str,
+    extra_metrics: dict[str, Any] | None = None,
 ) -> None:
-    """The chief (or the only process) writes the stage's outputs (outputs.py); with
-    `distribute` other than none, its metrics also record the strategy and how many replicas
-    and workers trained the model.
+    """The chief (or the only process) writes the stage's outputs (outputs.py), its metrics
+    with `extra_metrics`; with `distribute` other than none, they also record the strategy and
+    how many replicas and workers trained the model.
 
     Another worker writes nothing, unless DIGITS_WORKER_MODELS names a folder: it then
     saves its model there as NAME-worker-INDEX.keras. With multi_worker, every worker then
@@ -165,9 +170,9 @@ def save_trained(
     task_type, index = trained.task
     folder = os.environ.get(WORKER_MODELS)
     if trained.chief:
-        extra: dict[str, Any] = {}
+        extra = dict(extra_metrics or {})
         if trained.distribute != "none":
-            extra = {
+            extra |= {
                 "distribute": trained.distribute,
                 "replicas": trained.replicas,
                 "workers": trained.workers,

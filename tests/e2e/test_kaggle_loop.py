@@ -55,8 +55,13 @@ def test_download_submit_and_scores_through_the_real_client(
     run = project.dvc("exp", "run", "-n", "from-kaggle", "-S", "fetch.source=kaggle")
     assert set(stages_run(all_output(run))) == {"check_params", "fetch", "submit"}, run.stdout
     assert "POST /v1/competitions.CompetitionApiService/DownloadDataFiles" in kaggle.calls
+    raw = project.root / "data" / "raw"
+    assert (raw / "answers.csv").read_text() == "ImageId,Label\n"  # Kaggle's carry no answer key
     board = json.loads((project.root / "metrics" / "leaderboard.json").read_text())
-    assert "test" not in board  # Kaggle's files carry no answer key
+    assert set(board) == {"chosen", "val"}  # so no answer-key accuracy
+    submission = pd.read_csv(project.root / "data" / "submission" / "submission.csv")
+    test_ids = range(1, len(pd.read_csv(raw / "test.csv")) + 1)
+    assert submission["ImageId"].tolist() == list(test_ids)
     chosen = board["chosen"]
 
     submitted = project.run("digits", "kaggle", "submit", "--message", "e2e")

@@ -1,14 +1,17 @@
 """The README's walkthrough, run as written, in order, in a fresh clone (tiny params).
 
 A copy of the tier's reproduced project commits its results, as this repository does; a fresh
-`git clone` of it then runs `dvc repro` (what `make repro` runs), which must reproduce the
-committed results byte for byte (git stays clean), and then every shell block of the README
-marked `<!-- walkthrough -->`: branch, commit, `dvc metrics diff main`, `git checkout main &&
-dvc checkout`, experiments, the queue. It ends with git clean and DVC up to date.
+`git clone` of it, sharing its DVC cache as a team's clones share a remote, runs `dvc repro`
+(what `make repro` runs), which must give the committed results (git stays clean), and then
+every shell block of the README marked `<!-- walkthrough -->`: branch, commit, `dvc metrics
+diff main`, `git checkout main && dvc checkout`, experiments, the queue. It ends with git clean
+and DVC up to date. (That a rerun from scratch gives the same bytes in another folder is
+tests/e2e/test_workflows.py's forced rerun of every stage.)
 """
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 
@@ -49,8 +52,9 @@ def test_walkthrough_in_a_fresh_clone(
     clone = DvcProject(clone_root, clone_root.parent / "site-cache")
     clone.git("config", "user.name", "README reader")
     clone.git("config", "user.email", "reader@localhost")
+    clone.dvc("cache", "dir", "--local", str(origin.root / ".dvc" / "cache"))
 
-    clone.dvc("repro")  # make repro
+    clone.dvc("repro")  # make repro: every stage from the run cache
     assert clone.git("status", "--porcelain").stdout == "", "the fresh clone's repro differs"
 
     for number, block in enumerate(walkthrough_blocks(), start=1):
@@ -71,3 +75,11 @@ def test_walkthrough_in_a_fresh_clone(
     for name in ("full-data", "relu", "dropout-0.3"):
         assert name in shown
     assert "full-data" in clone.git("branch", "--list").stdout
+    # the top-level param `-S sample_fraction=1` set: the experiment sampled every row
+    shown_json = json.loads(clone.dvc("exp", "show", "--json").stdout)
+    full = [exp for baseline in shown_json for exp in baseline.get("experiments") or []
+            if exp.get("name") == "full-data"]  # fmt: skip
+    data = full[0]["revs"][0]["data"]
+    assert data["params"]["params.yaml"]["data"]["sample_fraction"] == 1
+    train_rows = data["metrics"]["metrics/fetch.json"]["data"]["fetch"]["train_rows"]
+    assert data["metrics"]["metrics/sample.json"]["data"]["sample"]["rows"] == train_rows

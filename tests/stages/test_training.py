@@ -36,8 +36,9 @@ from digit_recognizer.models.cnn_aug import build_model as build_cnn_aug
 from digit_recognizer.models.mlp import MlpParams
 from digit_recognizer.models.mlp import build_model as build_mlp
 from digit_recognizer.params.reading import read_params
+from digit_recognizer.training.hardware import cpu_flags, has_bf16_gpu
 from digit_recognizer.training.keras_setup import keras_backend
-from digit_recognizer.training.precision import cpu_flags, has_bf16_gpu, resolve_precision
+from digit_recognizer.training.precision import resolve_precision
 
 pytestmark = pytest.mark.training
 
