@@ -23,6 +23,7 @@ RSS_LIMIT_MB = 1500.0  # 1.5 GB, per stage
 FULL_LIMIT_SECONDS = 25 * 60  # the Kaggle-scale experiment, every model
 FULL_NOTEBOOK_LIMIT_SECONDS = 8 * 60  # its notebook models' part
 CNN_GOAL = {True: 3.0, False: 1.4}  # CNN images/s over the script's: with AMX, without
+NETWORK_TITLES = {"mlp": "dense net", "cnn": "CNN"}
 BEGIN = "<!-- make bench: begin (bench/report.py rewrites this part) -->"
 END = "<!-- make bench: end -->"
 VENDORS = ("AMD EPYC", "Intel Xeon", "AMD", "Intel")
@@ -172,37 +173,39 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def precision_table(results: dict[str, Any]) -> str:
-    """The CNN in float32 and mixed_bfloat16, each against the matmul peak of its precision."""
+    """The dense net and the CNN in float32 and mixed_bfloat16, each against the matmul peak
+    of its precision, and the speed ratio per network."""
     precision, peak = results["precision"], results["peak"]
-    flops = peak["training_passes"] * peak["forward_flops_per_image"]["cnn"]
-    rows = []
-    for name, cnn in precision["cnn"].items():
-        achieved = cnn["images_per_second"] * flops / 1e9
-        limit = peak["matmul_gflops"][name]
-        test = "" if cnn["test_accuracy"] is None else cnn["test_accuracy"]
-        rows.append(
-            [
-                name, f"{cnn['images_per_second']:.0f}", f"{achieved:.1f}", f"{limit:.1f}",
-                f"{achieved / limit:.0%}", cnn["val_accuracy"], test,
-            ]
-        )  # fmt: skip
-    speeds = {name: cnn["images_per_second"] for name, cnn in precision["cnn"].items()}
+    rows, ratios = [], []
+    for network in ("mlp", "cnn"):
+        flops = peak["training_passes"] * peak["forward_flops_per_image"][network]
+        for name, run in precision[network].items():
+            achieved = run["images_per_second"] * flops / 1e9
+            limit = peak["matmul_gflops"][name]
+            test = "" if run["test_accuracy"] is None else run["test_accuracy"]
+            rows.append(
+                [
+                    network, name, f"{run['images_per_second']:.0f}", f"{achieved:.1f}",
+                    f"{limit:.1f}", f"{achieved / limit:.0%}", run["val_accuracy"], test,
+                ]
+            )  # fmt: skip
+        speeds = {name: run["images_per_second"] for name, run in precision[network].items()}
+        if {"float32", "mixed_bfloat16"} <= set(speeds):
+            ratio = times(speeds["mixed_bfloat16"], speeds["float32"])
+            ratios.append(f"{NETWORK_TITLES[network]} {ratio}")
     size = peak["matmul_size"]
     title = (
-        f"CNN precision: `dvc repro --force` and `{precision['command']}` (same data and seed), "
+        f"Precision: `dvc repro --force` and `{precision['command']}` (same data and seeds), "
         f"against the limit: the peak of a {size}x{size} matrix product in each precision on "
-        f"this CPU (bench/peak.py, best of {peak['matmul_repeats']}) and the CNN's "
-        f"{flops / 1e6:.1f} MFLOP per training image (3 passes x 2 per multiply-add). "
+        f"this CPU (bench/peak.py, best of {peak['matmul_repeats']}) and each network's FLOPs "
+        f"per training image (3 passes x 2 per multiply-add). "
         f"`precision: auto` resolves to {peak['auto_precision']} here."
     )
-    header = ["CNN precision", "img/s", "achieved GFLOP/s", "matmul peak GFLOP/s"]
+    header = ["network", "precision", "img/s", "achieved GFLOP/s", "matmul peak GFLOP/s"]
     header += ["share of peak", "val acc", "test acc"]
     text = title + "\n\n" + table(header, rows)
-    if {"float32", "mixed_bfloat16"} <= set(speeds):
-        text += (
-            f"\n\nmixed_bfloat16 trains the CNN at "
-            f"{times(speeds['mixed_bfloat16'], speeds['float32'])} the images/s of float32."
-        )
+    if ratios:
+        text += "\n\nmixed_bfloat16 against float32, images/s: " + ", ".join(ratios) + "."
     return text
 
 

@@ -10,9 +10,10 @@ made a git repo:
      peak RSS; then committed;
   4. peak: bench/peak.py, the limit the networks are measured against: a matrix product's
      peak GFLOP/s per precision on this CPU, and each network's FLOPs per image;
-  5. precision: `dvc exp run -S train_cnn.precision=mixed_bfloat16` (or float32, whichever
-     step 3 did not use): the CNN in both precisions on the same data and seed; then the
-     workspace back to step 3's run (`git checkout .`, `dvc checkout`);
+  5. precision: `dvc exp run -S train_mlp.precision=mixed_bfloat16 -S
+     train_cnn.precision=mixed_bfloat16` (or float32, whichever step 3 did not use): the dense
+     net and the CNN in both precisions on the same data and seeds; then the workspace back to
+     step 3's run (`git checkout .`, `dvc checkout`);
   6. a no-op `dvc repro` (three times), then `dvc exp run -S train_cnn.seed=N+1`, checking
      which stages ran; then the workspace back to step 3's run again;
   7. with --full, `dvc exp run -S sample_fraction=1`: every model at that scale, with each
@@ -71,6 +72,7 @@ BENCH = REPO / "bench"
 PYTHON = sys.executable
 DVC = str(Path(PYTHON).parent / "dvc")
 NOOP_RUNS = 3
+PRECISION_NETWORKS = ("mlp", "cnn")  # each trained again in the other precision
 CPU_FLAGS = {"avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16"}
 
 
@@ -350,32 +352,39 @@ def run_peak(project: Project, work: Path, size: int) -> dict[str, Any]:
     return json.loads(figures.read_text()) | {"seconds": round(seconds, 3)}
 
 
-def cnn_figures(project: Project, metrics: dict[str, Any]) -> dict[str, Any]:
-    """The CNN's speed and accuracy (validation; answer key when the data has one)."""
+def network_figures(project: Project, name: str, metrics: dict[str, Any]) -> dict[str, Any]:
+    """A network's speed and accuracy (validation; answer key when the data has one)."""
     leaderboard = project.root / "metrics" / "leaderboard.json"
     test = json.loads(leaderboard.read_text()).get("test", {}) if leaderboard.exists() else {}
     keys = ("images_per_second", "fit_seconds", "val_accuracy", "epochs", "train_rows")
-    return {key: metrics[key] for key in keys} | {"test_accuracy": test.get("cnn")}
+    return {key: metrics[key] for key in keys} | {"test_accuracy": test.get(name)}
 
 
 def run_precision(project: Project, pipeline: dict[str, Any]) -> dict[str, Any]:
-    """The CNN again in the other precision (`dvc exp run -S train_cnn.precision=...`), next
-    to the pipeline's run; then the workspace back to the pipeline's committed run."""
+    """The dense net and the CNN again in the other precision (one `dvc exp run -S
+    train_mlp.precision=... -S train_cnn.precision=...`), next to the pipeline's run; then
+    the workspace back to the pipeline's committed run."""
     used = pipeline["metrics"]["cnn"]["precision"]
     other = "mixed_bfloat16" if used == "float32" else "float32"
-    figures = {used: cnn_figures(project, pipeline["metrics"]["cnn"])}
-    argv = [DVC, "exp", "run", "-S", f"train_cnn.precision={other}"]
+    figures = {
+        name: {used: network_figures(project, name, pipeline["metrics"][name])}
+        for name in PRECISION_NETWORKS
+    }
+    argv = [DVC, "exp", "run"]
+    for name in PRECISION_NETWORKS:
+        argv += ["-S", f"train_{name}.precision={other}"]
     result = project.command("exp-precision", argv)
-    cnn = model_metrics(project)["cnn"]
-    if cnn["precision"] != other:
-        raise BenchError(f"train_cnn ran in {cnn['precision']}, not {other}")
-    figures[cnn["precision"]] = cnn_figures(project, cnn)
+    trained = model_metrics(project)
+    for name in PRECISION_NETWORKS:
+        if trained[name]["precision"] != other:
+            raise BenchError(f"train_{name} ran in {trained[name]['precision']}, not {other}")
+        figures[name][other] = network_figures(project, name, trained[name])
     restore_committed_run(project)
     return {
         "seconds": result["seconds"],
         "command": shlex.join(["dvc", *argv[1:]]),
         "stages_run": result["stages_run"],
-        "cnn": figures,
+        **figures,
     }
 
 

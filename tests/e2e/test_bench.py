@@ -85,6 +85,10 @@ def test_bench_runs_end_to_end_on_tiny_data(tmp_path: Path) -> None:
     assert "train_cnn" in change["stages_run"] and change["only_expected_ran"]
     assert "train_mlp" not in change["expected"]
     assert "full" not in results
+    precision = results["precision"]  # both networks again in the other precision
+    assert {"train_mlp", "train_cnn"} <= set(precision["stages_run"])
+    for network in ("mlp", "cnn"):
+        assert set(precision[network]) == {"float32", "mixed_bfloat16"}
 
     assert "targets" not in results  # judged by report.py, from the measurements
     targets = {t["target"]: t for t in report.targets(results)}
@@ -96,6 +100,8 @@ def test_bench_runs_end_to_end_on_tiny_data(tmp_path: Path) -> None:
     tables = (out / "latest.md").read_text()
     assert "| target | goal | measured | status |" in tables
     assert "| train_cnn |" in tables and "| **whole run** |" in tables
+    assert "| mlp | mixed_bfloat16 |" in tables and "| cnn | mixed_bfloat16 |" in tables
+    assert "mixed_bfloat16 against float32, images/s: dense net " in tables
     for name in TARGET_NAMES:
         assert name in tables
     text = benchmarks.read_text()

@@ -2,7 +2,7 @@
 
 One module-scoped project, a copy of the tier's reproduced one (its first `dvc repro`); the
 tests then run in file order against it, each leaving it up to date for the next: no-op
-repro, a train_cnn param change, `dvc exp run -S sample_fraction=...`, and a bad input file.
+repro, what a train_cnn param change makes pending, and a bad input file.
 Expected stage sets come from dvc.yaml (its stage graph), so stages added later are covered
 without edits here.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from dvc_project import downstream, stages_reading_param, stages_run, with_overrides
+from dvc_project import stages_reading_param, stages_run, with_overrides
 from dvc_runs import DvcProject, all_output, copy_dvc_project
 from kaggle_files import write_kaggle_csvs
 from stage_runs import TINY_PARAMS, describe
@@ -76,10 +76,11 @@ def test_second_repro_runs_nothing(project: DvcProject) -> None:
     assert UP_TO_DATE in all_output(again)
 
 
-def test_cnn_param_change_reruns_only_cnn_and_what_follows(project: DvcProject) -> None:
+def test_cnn_param_change_makes_only_train_cnn_pending(project: DvcProject) -> None:
     dvc_yaml = project.dvc_yaml()
     params = project.read_params()
-    params["train_cnn"]["epochs"] = 1
+    epochs = params["train_cnn"]["epochs"]
+    params["train_cnn"]["epochs"] = epochs + 1
     project.write_params(params)
 
     status = json.loads(project.dvc("status", "--json").stdout)
@@ -88,10 +89,9 @@ def test_cnn_param_change_reruns_only_cnn_and_what_follows(project: DvcProject) 
     assert set(status) == changed, status
     assert status["train_cnn"] == [{"changed deps": {"params.yaml": {"train_cnn": "modified"}}}]
 
-    result = project.dvc("repro")
-    assert set(stages_run(all_output(result))) == downstream(dvc_yaml, changed), describe(result)
-    cnn = json.loads((project.root / "metrics" / "models" / "cnn.json").read_text())
-    assert cnn["epochs"] == 1
+    # what `dvc repro` then runs: test_workflows.py's test_metrics_diff_between_branches
+    params["train_cnn"]["epochs"] = epochs
+    project.write_params(params)
     assert UP_TO_DATE in project.dvc("status").stdout
 
 
