@@ -84,7 +84,9 @@ def measure(size: int, repeats: int) -> dict[str, Any]:
         },
         "forward_flops_per_image": forward,
         "training_passes": TRAINING_PASSES,
-        "auto_precision": resolve_precision("auto", cpu_flags(), has_bf16_gpu()),
+        "auto_precision": {
+            name: resolve_precision("auto", name, cpu_flags(), has_bf16_gpu()) for name in networks
+        },
     }
 
 
@@ -103,7 +105,8 @@ def main() -> None:
     for name, flops in figures["forward_flops_per_image"].items():
         training = figures["training_passes"] * flops / 1e6
         print(f"{name}: {flops / 1e6:.1f} MFLOP per image forward, {training:.1f} training")
-    print(f"precision auto resolves to {figures['auto_precision']} here")
+    auto = ", ".join(f"{name} {policy}" for name, policy in figures["auto_precision"].items())
+    print(f"precision auto resolves to: {auto} here")
 
 
 if __name__ == "__main__":

@@ -199,7 +199,9 @@ def precision_table(results: dict[str, Any]) -> str:
         f"against the limit: the peak of a {size}x{size} matrix product in each precision on "
         f"this CPU (bench/peak.py, best of {peak['matmul_repeats']}) and each network's FLOPs "
         f"per training image (3 passes x 2 per multiply-add). "
-        f"`precision: auto` resolves to {peak['auto_precision']} here."
+        "`precision: auto` resolves here to: "
+        + ", ".join(f"{network} {policy}" for network, policy in peak["auto_precision"].items())
+        + "."
     )
     header = ["network", "precision", "img/s", "achieved GFLOP/s", "matmul peak GFLOP/s"]
     header += ["share of peak", "val acc", "test acc"]

@@ -1,9 +1,11 @@
-"""ensemble: the average of several trained models' class probabilities, without retraining.
+"""ensemble: a weighted mean of several trained models' class probabilities, no retraining.
 
-Reads `data/predictions/NAME.npz` of each model in `ensemble.models` (by default the strong
-CNN's three seeds and the notebook's CNN) and writes their mean as one more model's
-predictions, with the same metrics as a trained model (where they apply), and its members to
-`models/ensemble.json`, from which `digits predict --model ensemble` loads them.
+Reads `data/predictions/NAME.npz` of each candidate in `ensemble.models` (by default the
+strong CNN's three seeds and the notebook's CNN), weighs them as `ensemble.selection` says
+(greedy: picked on the validation split; mean: equally) and writes their weighted mean as one
+more model's predictions, with the same metrics as a trained model (where they apply), and its
+members and weights to `models/ensemble.json`, from which `digits predict --model ensemble`
+loads them.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from digit_recognizer.console import log, run
-from digit_recognizer.data.predictions import average_predictions, save_predictions
+from digit_recognizer.data.predictions import load_members, save_predictions, weighted_mean
 from digit_recognizer.evaluation.scores import accuracy_and_loss
 from digit_recognizer.files import load_array, save_json
-from digit_recognizer.models.ensemble import EnsembleParams
+from digit_recognizer.models.ensemble import EnsembleParams, weights_of
 from digit_recognizer.params.reading import read_params, stage_parser
 
 
@@ -30,10 +32,17 @@ def main() -> None:
 
     y_val = load_array(args.split / "y_val.npy", mmap=False)
     files = [args.predictions / f"{name}.npz" for name in params.models]
-    proba = average_predictions(files, len(y_val))
+    candidates = load_members(files, len(y_val))
+    weights = weights_of(params, [c["val"] for c in candidates], y_val)
+    kept = [i for i, weight in enumerate(weights) if weight]  # a candidate never picked goes
+    names, weights = [params.models[i] for i in kept], [weights[i] for i in kept]
+    proba = {
+        part: weighted_mean([candidates[i][part] for i in kept], weights)
+        for part in ("val", "test")
+    }
     accuracy, loss = accuracy_and_loss(y_val, proba["val"])
     save_predictions(args.out, proba["val"], proba["test"])
-    save_json(args.model, {"members": list(params.models)})
+    save_json(args.model, {"members": names, "weights": weights})
     save_json(
         args.metrics,
         {
@@ -41,7 +50,8 @@ def main() -> None:
             "val_loss": round(loss, 6),
         },
     )
-    log(f"ensemble of {', '.join(params.models)}: val_accuracy {accuracy:.4f}")
+    chosen = ", ".join(f"{name} x{weight}" for name, weight in zip(names, weights, strict=True))
+    log(f"ensemble of {chosen} ({params.selection}): val_accuracy {accuracy:.4f}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ def main() -> None:
     params = read_params(CnnParams, "train_cnn")
     data = load_split_data(paths.features, paths.split)
 
-    keras = keras_backend(params.seed, params.precision)
+    keras = keras_backend(params.seed, params.precision, "cnn")
     trained = train(keras, build_model, data, params, live=paths.live)  # where `distribute` says
     save_trained("cnn", trained, data, paths, section="train_cnn")
 

@@ -26,7 +26,7 @@ def main() -> None:
         params = replace(params, seed=paths.seed)
     data = load_split_data(paths.features, paths.split, params.max_epoch_val_rows)
 
-    keras = keras_backend(params.seed, params.precision)
+    keras = keras_backend(params.seed, params.precision, "cnn_aug")
     trained = train(
         keras, build_model, data, params, params.lr_decay, params.max_epoch_rows, paths.live
     )

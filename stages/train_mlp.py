@@ -16,7 +16,7 @@ def main() -> None:
     params = read_params(MlpParams, "train_mlp")
     data = load_split_data(paths.features, paths.split)
 
-    keras = keras_backend(params.seed, params.precision)
+    keras = keras_backend(params.seed, params.precision, "mlp")
     model = build_model(keras, params)
     history = fit(model, data, params, live=paths.live)
     save_keras_outputs("mlp", model, data, history, paths, section="train_mlp")

@@ -51,8 +51,8 @@ def load_predictions(path: Path, val_rows: int | None = None) -> dict[str, np.nd
     return arrays
 
 
-def average_predictions(paths: list[Path], val_rows: int) -> dict[str, np.ndarray]:
-    """The mean of several models' probabilities, as `load_predictions` returns them (float32).
+def load_members(paths: list[Path], val_rows: int) -> list[dict[str, np.ndarray]]:
+    """Several models' probabilities, as `load_predictions` returns them (float32).
 
     Every file must hold `val_rows` validation rows and as many test rows as the first one; a
     missing or mismatched file is a one-line error naming it.
@@ -70,7 +70,13 @@ def average_predictions(paths: list[Path], val_rows: int) -> dict[str, np.ndarra
         loaded.append(proba)
     if not loaded:
         raise PipelineError("no prediction files to average")
-    return {
-        part: np.mean([p[part] for p in loaded], axis=0, dtype=np.float64).astype(np.float32)
-        for part in ("val", "test")
-    }
+    return loaded
+
+
+def weighted_mean(probas: list[np.ndarray], weights: list[int]) -> np.ndarray:
+    """The weighted mean of several models' probabilities (in float64), as float32: what the
+    ensemble stage writes and what `digits predict --model ensemble` computes."""
+    stacked = np.asarray(probas, dtype=np.float64)
+    return np.average(stacked, axis=0, weights=np.asarray(weights, dtype=np.float64)).astype(
+        np.float32
+    )

@@ -100,7 +100,7 @@ def refuse_ensemble(models_dir: Path) -> NoReturn:
     path = models_dir / model.file
     members = [
         name if name in NAMES else str(models_dir / f"{name}.keras")
-        for name in read_members(path, model.stage)
+        for name in read_members(path, model.stage)[0]
     ]
     raise PipelineError(
         f"{path}: an ensemble is several models averaged, not one graph; export its members "

@@ -18,6 +18,7 @@ import numpy as np
 
 from digit_recognizer.console import PipelineError
 from digit_recognizer.data.formats import N_CLASSES, N_PIXELS
+from digit_recognizer.data.predictions import weighted_mean
 from digit_recognizer.models.registry import NAMES, find
 
 Classifier = Callable[[np.ndarray], np.ndarray]
@@ -159,28 +160,39 @@ def registered_classifier(name: str, models_dir: Path) -> Classifier:
 
 def ensemble_classifier(path: Path, stage: str) -> Classifier:
     """The members the ensemble stage recorded (models/ensemble.json), each loaded from the
-    same folder, their probabilities averaged as the stage averages them."""
-    members = read_members(path, stage)
+    same folder, their probabilities weighted as the stage weighed them."""
+    members, weights = read_members(path, stage)
     classifiers = [member_classifier(name, path.parent) for name in members]
 
     def classify(images: np.ndarray) -> np.ndarray:
-        probas = [classifier(images) for classifier in classifiers]
-        return np.mean(probas, axis=0, dtype=np.float64).astype(np.float32)
+        return weighted_mean([classifier(images) for classifier in classifiers], weights)
 
     return classify
 
 
-def read_members(path: Path, stage: str) -> list[str]:
-    """`members` of an ensemble's JSON file: a list of model names."""
+def read_members(path: Path, stage: str) -> tuple[list[str], list[int]]:
+    """`members` of an ensemble's JSON file, model names, and their `weights` (counts; each 1
+    where a file has none)."""
     if not path.is_file():
         raise PipelineError(f"{path}: not found (run the {stage} stage: dvc repro {stage})")
     try:
-        members = json.loads(path.read_text())["members"]
-    except (ValueError, KeyError, TypeError):
-        members = None
-    if not isinstance(members, list) or not members or not all(isinstance(m, str) for m in members):
-        raise PipelineError(f'{path}: expected {{"members": [model names]}} (dvc repro {stage})')
-    return members
+        recorded = json.loads(path.read_text())
+        members = recorded["members"]
+        weights = recorded.get("weights", [1] * len(members))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        members = weights = None
+    names_ok = isinstance(members, list) and members and all(isinstance(m, str) for m in members)
+    weights_ok = (
+        isinstance(weights, list)
+        and len(weights) == len(members or [])
+        and all(isinstance(w, int) and not isinstance(w, bool) and w > 0 for w in weights)
+    )
+    if not (names_ok and weights_ok):
+        raise PipelineError(
+            f'{path}: expected {{"members": [model names], "weights": [counts, one per member]}}'
+            f" (dvc repro {stage})"
+        )
+    return members, weights
 
 
 def member_classifier(name: str, models_dir: Path) -> Classifier:

@@ -44,9 +44,10 @@ class DistributedFitParams(KerasFitParams):
     cpu_replicas: Count  # mirrored without a GPU: logical CPU devices made
 
 
-def keras_backend(seed: int, precision: str = "float32") -> Any:
+def keras_backend(seed: int, precision: str = "float32", network: str | None = None) -> Any:
     """Import Keras on TensorFlow with this project's CPU settings, seeded, its models built
-    next in `precision` (training/precision.py: float32, mixed_bfloat16 or auto); return `keras`.
+    next in `precision` (training/precision.py: float32, mixed_bfloat16, or auto, which
+    depends on the `network`); return `keras`.
 
     TensorFlow turns oneDNN on by itself only on some CPUs and leaves it off on others, where
     it speeds the CNN up (docs/speed.md); so it is switched on here, before
@@ -59,7 +60,7 @@ def keras_backend(seed: int, precision: str = "float32") -> Any:
         import keras
 
     keras.utils.set_random_seed(seed)
-    use_precision(keras, precision)
+    use_precision(keras, precision, network)
     return keras
 
 

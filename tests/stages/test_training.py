@@ -261,7 +261,7 @@ def test_auto_precision_records_what_it_chose(prepared: Path, tmp_path: Path) ->
     runner.params(train_mlp__precision="auto")
     runner("train_mlp", *training_args(prepared, "mlp", "flat"))
     keras_backend(0)  # TensorFlow, to look for a GPU as the stage did
-    chosen = resolve_precision("auto", cpu_flags(), has_bf16_gpu())
+    chosen = resolve_precision("auto", "mlp", cpu_flags(), has_bf16_gpu())
     assert read_json(tmp_path / "metrics" / "mlp.json")["precision"] == chosen
 
 

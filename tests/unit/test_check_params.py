@@ -56,6 +56,8 @@ BAD: list[tuple[dict[str, Any], str]] = [
     ({"fetch.source": "s3"}, "fetch.source must be one of bundled"),
     ({"split.validation_fraction": 1.0}, "split.validation_fraction must be a number in (0.0"),
     ({"ensemble.models": ["ensemble"]}, "ensemble.models must be a list of model names"),
+    ({"ensemble.selection": "best"}, "ensemble.selection must be one of greedy, mean, got 'best'"),
+    ({"ensemble.rounds": 0}, "ensemble.rounds must be an integer >= 1, got 0"),
     ({"evaluate.mistakes": -1}, "evaluate.mistakes"),
     ({"submit.model": "svm"}, "submit.model must be one of best"),
 ]

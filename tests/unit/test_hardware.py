@@ -22,7 +22,7 @@ def test_cpu_flags_reads_the_flags_line(tmp_path: Path) -> None:
     cpuinfo.write_text(XEON)
     flags = cpu_flags(cpuinfo)
     assert flags == {"fpu", "sse", "avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile"}
-    assert resolve_precision("auto", flags, bf16_gpu=False) == "mixed_bfloat16"
+    assert resolve_precision("auto", "cnn", flags, bf16_gpu=False) == "mixed_bfloat16"
 
 
 def test_cpu_flags_without_cpuinfo_is_empty(tmp_path: Path) -> None:

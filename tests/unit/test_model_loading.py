@@ -97,6 +97,11 @@ def test_the_ensemble_averages_the_members_it_recorded(tmp_path: Path) -> None:
     write_members(models, ["lr", "lr_other"])
     mean = (lr.astype(np.float64) + other) / 2
     np.testing.assert_allclose(load_model("ensemble", models)[1](images), mean, rtol=1e-6)
+    (models / "ensemble.json").write_text(
+        json.dumps({"members": ["lr", "lr_other"], "weights": [3, 1]})
+    )  # the greedy selection's counts: a weighted mean
+    weighted = (3 * lr.astype(np.float64) + other) / 4
+    np.testing.assert_allclose(load_model("ensemble", models)[1](images), weighted, rtol=1e-6)
 
 
 def test_a_missing_ensemble_member_or_list_is_one_line(tmp_path: Path) -> None:
@@ -113,7 +118,9 @@ def test_a_missing_ensemble_member_or_list_is_one_line(tmp_path: Path) -> None:
     assert str(error.value) == (
         f"{models / 'cnn_aug_s2'}.keras: not found (an ensemble model: dvc repro ensemble)"
     )
-    for text in ("{", "[]", '{"members": []}', '{"members": [1]}'):
+    bad = ["{", "[]", '{"members": []}', '{"members": [1]}']
+    bad += [f'{{"members": ["lr"], "weights": {w}}}' for w in ("[]", "[0]", "[0.5]", "[true]")]
+    for text in bad:
         (models / "ensemble.json").write_text(text)
         with pytest.raises(PipelineError, match=r"ensemble\.json: expected \{\"members\""):
             load_model("ensemble", models)
