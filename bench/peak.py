@@ -71,6 +71,8 @@ def measure(size: int, repeats: int) -> dict[str, Any]:
     keras = keras_backend(seed=0)
     import tensorflow as tf
 
+    hardware = (cpu_flags(), has_bf16_gpu())  # what `auto` reads, probed once
+
     forward = {
         name: forward_flops(stage.build_model(keras, read_params(kind, section)))
         for name, (stage, kind, section) in networks.items()
@@ -84,9 +86,7 @@ def measure(size: int, repeats: int) -> dict[str, Any]:
         },
         "forward_flops_per_image": forward,
         "training_passes": TRAINING_PASSES,
-        "auto_precision": {
-            name: resolve_precision("auto", name, cpu_flags(), has_bf16_gpu()) for name in networks
-        },
+        "auto_precision": {name: resolve_precision("auto", name, *hardware) for name in networks},
     }
 
 

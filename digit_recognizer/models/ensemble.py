@@ -46,7 +46,7 @@ def greedy_picks(val_probas: list[np.ndarray], y_val: np.ndarray, rounds: int) -
     picks = [0] * len(val_probas)
     total = np.zeros_like(val_probas[0], dtype=np.float64)
     best: tuple[float, float] | None = None
-    kept = picks
+    kept: list[int] = []  # set in the first round, which always improves on nothing
     for picked in range(1, rounds + 1):
         scores = []
         for proba in val_probas:
