@@ -1,11 +1,10 @@
 """submit: Kaggle submission CSVs (`ImageId,Label`), one per model plus `submission.csv`.
 
 `submit.model` picks the model of `submission.csv`: `best` (highest validation accuracy; the
-first in the registry's order on a tie) or one model's name (`lr`, `mlp`, `cnn`, `cnn_aug`,
-`ensemble`). Each file is checked against test.csv before it is written. The leaderboard
-(metrics/leaderboard.json) holds the chosen model, every model's accuracy on the validation
-split (`val`) and, where the source has an answer key (the bundled digits), on the test set
-(`test`), as Kaggle would score it.
+first by name on a tie) or one registered model's name (models/registry.py). Each file is
+checked against test.csv before it is written. The leaderboard (metrics/leaderboard.json) holds
+the chosen model, every model's accuracy on the validation split (`val`) and, where the source
+has an answer key (the bundled digits), on the test set (`test`), as Kaggle would score it.
 """
 
 from __future__ import annotations

@@ -14,6 +14,5 @@ class SubmitParams:
 
 
 def chosen_model(requested: str, val_accuracy: dict[str, float]) -> str:
-    """`requested`, or for `best` the highest validation accuracy (the first in registry order
-    on a tie)."""
+    """`requested`, or for `best` the highest validation accuracy (the first by name on a tie)."""
     return max(NAMES, key=val_accuracy.__getitem__) if requested == "best" else requested

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from digit_recognizer.data.formats import IMAGE_SIDE, N_CLASSES
+from digit_recognizer.models.entry import Model
+from digit_recognizer.models.network import ACTIVATIONS, DistributedFitParams, compile_model
 from digit_recognizer.params.fields import Count, Counts, Fraction, section
-from digit_recognizer.training.keras_setup import ACTIVATIONS, DistributedFitParams, compile_model
 
 
 @section
@@ -16,6 +17,9 @@ class CnnParams(DistributedFitParams):
     conv_activation: Literal[ACTIVATIONS] | None  # null: the notebook's (none)
     dropout: Fraction
     dense_units: Count
+
+
+MODEL = Model("cnn", "CNN", "train_cnn", CnnParams, "cnn.keras", curves=True)
 
 
 def build_model(keras: Any, params: CnnParams) -> Any:

@@ -8,8 +8,9 @@ from pydantic import Field
 
 from digit_recognizer.data.formats import IMAGE_SIDE, N_CLASSES
 from digit_recognizer.models.batch_norm import fused_batch_normalization
+from digit_recognizer.models.entry import Model
+from digit_recognizer.models.network import DistributedFitParams, compile_model
 from digit_recognizer.params.fields import Count, Counts, Fraction, section
-from digit_recognizer.training.keras_setup import DistributedFitParams, compile_model
 
 
 @section
@@ -26,6 +27,19 @@ class CnnAugParams(DistributedFitParams):
     lr_decay: Annotated[float, Field(gt=0.0, le=1.0)]  # learning rate x this each epoch
     max_epoch_rows: Count | None  # an epoch's rows at most; null: all
     max_epoch_val_rows: Count | None  # checked after each epoch
+
+
+MODEL = Model(
+    "cnn_aug", "strong CNN (augmented)", "train_cnn_aug", CnnAugParams, "cnn_aug.keras", curves=True
+)
+# trained again once per seed of `cnn_aug_seeds` (params.yaml), for the ensemble: dvc.yaml's
+# stage SEED_STAGE@SEED writes the model seed_model_name(SEED), not registered itself
+SEED_STAGE = "train_cnn_aug_seed"
+
+
+def seed_model_name(seed: int) -> str:
+    """The name of the strong CNN trained with an extra seed (an ensemble member)."""
+    return f"cnn_aug_s{seed}"
 
 
 def augmentation(keras: Any, params: CnnAugParams) -> list[Any]:

@@ -14,6 +14,7 @@ import numpy as np
 from pydantic import AfterValidator, Field
 
 from digit_recognizer.evaluation.scores import accuracy_and_loss
+from digit_recognizer.models.entry import Model
 from digit_recognizer.params.fields import Count, list_of, section
 
 ModelName = Annotated[  # data/predictions/NAME.npz
@@ -36,6 +37,9 @@ class EnsembleParams:
     ]
     selection: Literal["greedy", "mean"]  # greedy: weights picked on validation; mean: equal
     rounds: Count  # greedy: picks made, with replacement (a weight is a count of picks)
+
+
+MODEL = Model("ensemble", "ensemble", "ensemble", EnsembleParams, "ensemble.json", curves=False)
 
 
 def greedy_picks(val_probas: list[np.ndarray], y_val: np.ndarray, rounds: int) -> list[int]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from digit_recognizer.data.formats import N_CLASSES
+from digit_recognizer.models.entry import Model
 from digit_recognizer.params.fields import Count, Positive, section
 
 if TYPE_CHECKING:  # scikit-learn is imported where used: check_params reads LrParams only
@@ -25,6 +26,9 @@ class LrParams:
     max_iter: Count
     C: Positive
     refit_full: bool
+
+
+MODEL = Model("lr", "logistic regression", "train_lr", LrParams, "lr.joblib", curves=False)
 
 
 def build_model(params: LrParams) -> Any:

@@ -5,14 +5,18 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from digit_recognizer.data.formats import N_CLASSES, N_PIXELS
+from digit_recognizer.models.entry import Model
+from digit_recognizer.models.network import ACTIVATIONS, KerasFitParams, compile_model
 from digit_recognizer.params.fields import Counts, section
-from digit_recognizer.training.keras_setup import ACTIVATIONS, KerasFitParams, compile_model
 
 
 @section
 class MlpParams(KerasFitParams):
     layers: Counts  # hidden Dense layers' units
     activation: Literal[ACTIVATIONS]
+
+
+MODEL = Model("mlp", "dense network", "train_mlp", MlpParams, "mlp.keras", curves=True)
 
 
 def build_model(keras: Any, params: MlpParams) -> Any:

@@ -1,43 +1,33 @@
 """Every model of the pipeline, in one list: what evaluate scores, submit writes, predict loads.
 
-To add a model: its file in this folder (params dataclass and build function), an entry here,
-its params.yaml section and its dvc.yaml stage; tests/unit/test_registry.py checks that the
-three agree. Which models the ensemble averages is `ensemble.models` in params.yaml.
+The list is the `MODEL` (a models/entry.py `Model`) of each module in this folder, in name
+order. To add a model: its file here (params type, build function, `MODEL`), its params.yaml
+section and its dvc.yaml stage; tests/unit/test_registry.py checks that the three agree.
+Which models the ensemble weighs is `ensemble.models` in params.yaml.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib
+import pkgutil
 
+from digit_recognizer import models
 from digit_recognizer.console import PipelineError
+from digit_recognizer.models.entry import Model
 
 
-@dataclass(frozen=True)
-class Model:
-    """A model by name: data/predictions/NAME.npz, metrics/models/NAME.json, models/FILE."""
+def registered_models() -> tuple[Model, ...]:
+    """The `MODEL` of every module of this folder, by name."""
+    found = []
+    for module in pkgutil.iter_modules(models.__path__):
+        entry = getattr(importlib.import_module(f"{models.__name__}.{module.name}"), "MODEL", None)
+        if isinstance(entry, Model):
+            found.append(entry)
+    return tuple(sorted(found, key=lambda model: model.name))
 
-    name: str
-    title: str  # in pictures and plot titles
-    stage: str  # the dvc.yaml stage that writes it; its params.yaml section has the same name
-    file: str  # in models/: .keras (Keras), .joblib (scikit-learn), .json (an ensemble's members)
-    curves: bool  # a network: per-epoch history and learning curves
 
-
-MODELS = (
-    Model("lr", "logistic regression", "train_lr", "lr.joblib", curves=False),
-    Model("mlp", "dense network", "train_mlp", "mlp.keras", curves=True),
-    Model("cnn", "CNN", "train_cnn", "cnn.keras", curves=True),
-    Model("cnn_aug", "strong CNN (augmented)", "train_cnn_aug", "cnn_aug.keras", curves=True),
-    Model("ensemble", "ensemble", "ensemble", "ensemble.json", curves=False),
-)
+MODELS = registered_models()
 NAMES = tuple(model.name for model in MODELS)
-# cnn_aug again once per seed of `cnn_aug_seeds` (params.yaml): stage SEED_STAGE@SEED
-SEED_STAGE = "train_cnn_aug_seed"
-
-
-def seed_model_name(seed: int) -> str:
-    """The name of the strong CNN trained with an extra seed (an ensemble member)."""
-    return f"cnn_aug_s{seed}"
 
 
 def find(name: str) -> Model:

@@ -5,11 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from digit_recognizer.evaluation.leaderboard import SubmitParams
-from digit_recognizer.models.cnn import CnnParams
-from digit_recognizer.models.cnn_aug import CnnAugParams
-from digit_recognizer.models.ensemble import EnsembleParams
-from digit_recognizer.models.lr import LrParams
-from digit_recognizer.models.mlp import MlpParams
+from digit_recognizer.models.registry import MODELS
 from digit_recognizer.params.fields import SeedList, section
 from digit_recognizer.params.reading import (
     load_params_file,
@@ -28,11 +24,7 @@ SECTIONS: dict[str, type] = {
     "fetch": FetchParams,
     "sample": SampleParams,
     "split": SplitParams,
-    "train_lr": LrParams,
-    "train_mlp": MlpParams,
-    "train_cnn": CnnParams,
-    "train_cnn_aug": CnnAugParams,
-    "ensemble": EnsembleParams,
+    **{model.stage: model.params for model in MODELS},  # each model's, in its model file
     "evaluate": EvaluateParams,
     "submit": SubmitParams,
 }

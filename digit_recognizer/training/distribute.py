@@ -23,9 +23,9 @@ from typing import Any
 import pandas as pd
 
 from digit_recognizer.console import PipelineError, log
+from digit_recognizer.models.network import DistributedFitParams
 from digit_recognizer.training.fit import fit
 from digit_recognizer.training.inputs import SplitData, TrainingPaths
-from digit_recognizer.training.keras_setup import DistributedFitParams
 from digit_recognizer.training.outputs import save_keras_model, save_keras_outputs
 from digit_recognizer.training.worker_loop import fit_across_workers
 

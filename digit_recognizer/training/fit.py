@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from digit_recognizer.console import log
+from digit_recognizer.models.network import KerasFitParams
 from digit_recognizer.training.inputs import SplitData
-from digit_recognizer.training.keras_setup import KerasFitParams
 from digit_recognizer.training.live import epoch_logger
 
 HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "images"]

@@ -1,4 +1,4 @@
-"""Keras on TensorFlow, seeded and set up for CPUs, and the params every network reads."""
+"""Keras on TensorFlow, seeded and set up for CPUs."""
 
 from __future__ import annotations
 
@@ -7,41 +7,14 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any
 
-from digit_recognizer.params.fields import Count, Positive, Seed, section
-from digit_recognizer.training.precision import PRECISIONS, use_precision
+from digit_recognizer.training.precision import use_precision
 
-ACTIVATIONS = (
-    "relu", "elu", "selu", "gelu", "silu", "swish", "mish", "leaky_relu", "relu6",
-    "tanh", "sigmoid", "softplus", "softsign", "linear",
-)  # fmt: skip
 START_UP_NOTICES = (
     "All log messages before absl::InitializeLog() is called are written to STDERR",
     "oneDNN custom operations are on.",
 )
-STRATEGIES = ("none", "mirrored", "multi_worker")  # distribute.py
-
-
-@section
-class KerasFitParams:
-    """Params every Keras training stage reads; a stage's own params type extends it."""
-
-    seed: Seed
-    epochs: Count
-    batch_size: Count
-    learning_rate: Positive
-    jit_compile: bool
-    steps_per_execution: Count
-    precision: Literal[PRECISIONS]  # auto: mixed_bfloat16 where it pays
-
-
-@section
-class DistributedFitParams(KerasFitParams):
-    """KerasFitParams plus where to train: one device, mirrored replicas or several workers."""
-
-    distribute: Literal[STRATEGIES]
-    cpu_replicas: Count  # mirrored without a GPU: logical CPU devices made
 
 
 def keras_backend(seed: int, precision: str = "float32", network: str | None = None) -> Any:
@@ -85,19 +58,3 @@ def _start_up_notices_dropped() -> Iterator[None]:
                 if not any(notice in line for notice in START_UP_NOTICES):
                     sys.stderr.write(line)
             sys.stderr.flush()
-
-
-def compile_model(keras: Any, model: Any, params: KerasFitParams) -> Any:
-    """Adam and crossentropy, as the notebook; sparse integer labels (the same loss as one-hot).
-
-    `steps_per_execution` batches run per call into TensorFlow: the same updates in the same
-    order (bit-identical weights), less overhead.
-    """
-    model.compile(
-        optimizer=keras.optimizers.Adam(params.learning_rate),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-        jit_compile=params.jit_compile,
-        steps_per_execution=params.steps_per_execution,
-    )
-    return model

@@ -19,7 +19,6 @@ from typing import Any
 
 from digit_recognizer.training.hardware import cpu_flags, has_bf16_gpu
 
-PRECISIONS = ("float32", "mixed_bfloat16", "auto")
 # the networks that train faster in mixed_bfloat16, by the CPU's widest bfloat16 instructions
 BF16_PAYS = {"amx_bf16": frozenset({"cnn"}), "avx512_bf16": frozenset({"cnn"})}
 

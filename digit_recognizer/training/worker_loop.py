@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from digit_recognizer.console import log
+from digit_recognizer.models.network import KerasFitParams
 from digit_recognizer.training.fit import (
     HISTORY_COLUMNS,
     batches,
@@ -27,7 +28,6 @@ from digit_recognizer.training.fit import (
     release_freed_memory,
 )
 from digit_recognizer.training.inputs import SplitData
-from digit_recognizer.training.keras_setup import KerasFitParams
 from digit_recognizer.training.live import EpochLog
 
 LOGGED = HISTORY_COLUMNS[1:5]  # loss, accuracy, val_loss, val_accuracy

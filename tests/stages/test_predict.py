@@ -292,7 +292,7 @@ def test_a_missing_model_names_the_stage_to_run(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--model", "svm"], "unknown model 'svm' (expected lr, mlp, cnn, cnn_aug, ensemble, "
+        (["--model", "svm"], "unknown model 'svm' (expected cnn, cnn_aug, ensemble, lr, mlp, "
          "or a .keras, .joblib, .onnx or ensemble .json file)"),
         (["--model", "elsewhere/ensemble.json"], "elsewhere/ensemble.json: not found (run the "
          "ensemble stage: dvc repro ensemble)"),

@@ -95,9 +95,11 @@ def test_downstream_stops_at_the_params_check() -> None:
 def test_stages_depending_on_a_file() -> None:
     assert stages_depending_on(DVC_YAML, "stages/train_cnn.py") == {"train_cnn"}
     assert stages_depending_on(DVC_YAML, "digit_recognizer/models/cnn.py") == {
-        "check_params",  # it imports every section's params type
         "train_cnn",
-    }  # through the folder digit_recognizer/models
+        "check_params",  # these read the registry, which imports every model file,
+        "evaluate",  # through the folder digit_recognizer/models
+        "submit",
+    }
     assert stages_depending_on(DVC_YAML, "digit_recognizer/training/fit.py") == {
         "train_mlp",
         "train_cnn",

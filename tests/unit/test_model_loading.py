@@ -30,7 +30,8 @@ def test_a_missing_model_file_names_its_stage(
 
 
 def test_unknown_names_and_files(tmp_path: Path) -> None:
-    with pytest.raises(PipelineError, match=r"^unknown model 'svm' \(expected lr, mlp, cnn"):
+    expected = r"^unknown model 'svm' \(expected cnn, cnn_aug, ensemble, lr, mlp"
+    with pytest.raises(PipelineError, match=expected):
         load_model("svm", tmp_path)
     with pytest.raises(PipelineError, match=r"mine\.keras: not found$"):
         load_model(str(tmp_path / "mine.keras"), tmp_path)

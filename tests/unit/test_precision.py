@@ -6,7 +6,8 @@ import pytest
 from dvc_project import write_params
 from stage_runs import InProcessRunner, dvc_yaml_args, expect_key_error, tiny_params
 
-from digit_recognizer.training.precision import PRECISIONS, resolve_precision
+from digit_recognizer.models.network import PRECISIONS
+from digit_recognizer.training.precision import resolve_precision
 
 # the flags that matter on the three CPU kinds these machines have (from /proc/cpuinfo)
 INTEL_AMX = frozenset({"avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_tile", "amx_bf16"})
