@@ -72,9 +72,11 @@ def test_plots_show_writes_a_page_naming_every_plot(project: DvcProject) -> None
     html = (project.root.parent / "page" / "index.html").read_text()
     declared = project.dvc_yaml()["plots"]
     names = [entry if isinstance(entry, str) else next(iter(entry)) for entry in declared]
-    assert len(names) >= 8 and "plots/images" in names  # the folder: every picture in it
+    assert {"plots/images", "plots/confusion"} <= set(names)  # folders: every file in each
     for name in names:
         assert name.split("/")[-1] in html, name
+    for name in NAMES:
+        assert f"plots/confusion/{name}.csv" in html, name
     pictures = sorted(p.name for p in (project.root / "plots" / "images").glob("*.png"))
     assert {f"mistakes_{name}.png" for name in NAMES} <= set(pictures), pictures
     for picture in pictures:
@@ -95,11 +97,13 @@ def test_plots_page_draws_every_chart_offline(project: DvcProject, tmp_path: Pat
     declared = [entry for entry in project.dvc_yaml()["plots"] if isinstance(entry, dict)]
     dom = rendered_dom(page / "index.html", tmp_path / "profile")
     drawn = re.findall(r'class="marks" width="(\d+)" height="(\d+)"', dom)
-    assert len(drawn) == len(declared), (len(drawn), len(declared), dom[:2000])
+    charts = len(declared) - 1 + len(NAMES)  # the confusion folder: one chart per model
+    assert len(drawn) == charts, (len(drawn), charts, dom[:2000])
     assert all(int(w) > 100 and int(h) > 100 for w, h in drawn), drawn
     for entry in declared:
-        spec = next(iter(entry.values()))
-        for text in (spec["title"], spec["x_label"], spec["y_label"]):
+        ((plot, spec),) = entry.items()
+        titles = [spec["title"]] if "title" in spec else [f"{plot}/{n}.csv" for n in NAMES]
+        for text in (*titles, spec["x_label"], spec["y_label"]):
             assert f">{text}<" in dom, text  # drawn as SVG text, not raw ids
     series = re.findall(r">(?:mlp|cnn|cnn_aug): (?:validation )?(?:accuracy|loss)<", dom)
     assert len(set(series)) == 12  # a legend entry (and colour) per network and series
