@@ -11,9 +11,10 @@ made a git repo:
   4. peak: bench/peak.py, the limit the networks are measured against: a matrix product's
      peak GFLOP/s per precision on this CPU, and each network's FLOPs per image;
   5. precision: `dvc exp run -S train_mlp.precision=mixed_bfloat16 -S
-     train_cnn.precision=mixed_bfloat16` (or float32, whichever step 3 did not use): the dense
-     net and the CNN in both precisions on the same data and seeds; then the workspace back to
-     step 3's run (`git checkout .`, `dvc checkout`);
+     train_cnn.precision=mixed_bfloat16 -S train_cnn_aug.precision=mixed_bfloat16` (or
+     float32, whichever step 3 did not use): each network in both precisions on the same data
+     and seeds (the strong CNN's extra seeds too, as they read its section); then the
+     workspace back to step 3's run (`git checkout .`, `dvc checkout`);
   6. a no-op `dvc repro` (three times), then `dvc exp run -S train_cnn.seed=N+1`, checking
      which stages ran; then the workspace back to step 3's run again;
   7. with --full, `dvc exp run -S sample_fraction=1`: every model at that scale, with each
@@ -72,7 +73,7 @@ BENCH = REPO / "bench"
 PYTHON = sys.executable
 DVC = str(Path(PYTHON).parent / "dvc")
 NOOP_RUNS = 3
-PRECISION_NETWORKS = ("mlp", "cnn")  # each trained again in the other precision
+PRECISION_NETWORKS = ("mlp", "cnn", "cnn_aug")  # each trained again in the other precision
 CPU_FLAGS = {"avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16"}
 
 
@@ -361,8 +362,8 @@ def network_figures(project: Project, name: str, metrics: dict[str, Any]) -> dic
 
 
 def run_precision(project: Project, pipeline: dict[str, Any]) -> dict[str, Any]:
-    """The dense net and the CNN again in the other precision (one `dvc exp run -S
-    train_mlp.precision=... -S train_cnn.precision=...`), next to the pipeline's run; then
+    """Each network of PRECISION_NETWORKS again in the other precision (one `dvc exp run -S
+    train_mlp.precision=... -S train_cnn.precision=... ...`), next to the pipeline's run; then
     the workspace back to the pipeline's committed run."""
     used = pipeline["metrics"]["cnn"]["precision"]
     other = "mixed_bfloat16" if used == "float32" else "float32"

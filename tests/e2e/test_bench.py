@@ -85,9 +85,9 @@ def test_bench_runs_end_to_end_on_tiny_data(tmp_path: Path) -> None:
     assert "train_cnn" in change["stages_run"] and change["only_expected_ran"]
     assert "train_mlp" not in change["expected"]
     assert "full" not in results
-    precision = results["precision"]  # both networks again in the other precision
-    assert {"train_mlp", "train_cnn"} <= set(precision["stages_run"])
-    for network in ("mlp", "cnn"):
+    precision = results["precision"]  # each network again in the other precision
+    assert {"train_mlp", "train_cnn", "train_cnn_aug"} <= set(precision["stages_run"])
+    for network in ("mlp", "cnn", "cnn_aug"):
         assert set(precision[network]) == {"float32", "mixed_bfloat16"}
 
     assert "targets" not in results  # judged by report.py, from the measurements

@@ -78,5 +78,6 @@ def test_floor_table_replaces_each_network_stage_by_its_floor() -> None:
 
     every = 10 + 20 + 1 + 9 + sum(floors.values())
     notebook = 10 + 20 + 9 + floors["mlp"] + floors["cnn"]
-    assert f"the run would take {every / 60:.1f} min (goal 25)" in text
+    goal = report.FULL_LIMIT_SECONDS // 60
+    assert f"the run would take {every / 60:.1f} min (goal {goal})" in text
     assert f"notebook models' part {notebook / 60:.1f} min (goal 8)" in text
