@@ -4,13 +4,14 @@ was measured to pay, per kind of CPU and per network).
 Measured with `make bench` (docs/benchmarks.md), training images/s of mixed_bfloat16 against
 float32, same data and seed:
 - Intel Xeon with AMX (`amx_bf16`): the notebook's CNN 3.3x, the dense net 1.0x;
-- AMD EPYC Zen 4, AVX-512 BF16 without AMX (`avx512_bf16`): the CNN 1.37x and 1.31x in two
-  runs (answer key within 0.5 points of float32, validation 0.9 points below), the dense net
-  0.78x;
+- AMD EPYC Zen 4, AVX-512 BF16 without AMX (`avx512_bf16`): the CNN 1.37x, 1.31x and 1.36x in
+  three runs (answer key within 0.5 points of float32), the dense net 0.78x and 0.61x, the
+  strong CNN 1.03x, 1.15x and 1.17x (its three seeds in one run, 1.11x together: about this
+  machine's ±10 % run-to-run noise, so not counted as a gain);
 - Intel Xeon without either: the CNN 0.35x (bfloat16 emulated).
 So `auto` picks mixed_bfloat16 for the notebook's CNN on the first two kinds, and float32 for
-the dense net and for the strong CNN (not measured in bfloat16) everywhere. A GPU built for
-bfloat16 (NVIDIA compute capability 8.0 and up, not measured here) gets it for every network.
+the dense net and the strong CNN everywhere (the strong CNN is not measured on AMX). A GPU built
+for bfloat16 (NVIDIA compute capability 8.0 and up, not measured here) gets it for every network.
 """
 
 from __future__ import annotations
