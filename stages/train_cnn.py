@@ -5,6 +5,7 @@ from __future__ import annotations
 from digit_recognizer.console import run
 from digit_recognizer.models.cnn import CnnParams, build_model
 from digit_recognizer.params.reading import read_params
+from digit_recognizer.predict.tta import Views
 from digit_recognizer.training.distribute import save_trained, train
 from digit_recognizer.training.inputs import load_split_data, parse_training_paths
 from digit_recognizer.training.keras_setup import keras_backend
@@ -17,7 +18,8 @@ def main() -> None:
 
     keras = keras_backend(params.seed, params.precision, "cnn")
     trained = train(keras, build_model, data, params, live=paths.live)  # where `distribute` says
-    save_trained("cnn", trained, data, paths, section="train_cnn")
+    views = Views(params.tta, params.tta_seed)
+    save_trained("cnn", trained, data, paths, "train_cnn", views=views)
 
 
 if __name__ == "__main__":

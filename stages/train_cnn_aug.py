@@ -11,6 +11,7 @@ from dataclasses import replace
 from digit_recognizer.console import run
 from digit_recognizer.models.cnn_aug import CnnAugParams, build_model
 from digit_recognizer.params.reading import read_params
+from digit_recognizer.predict.tta import Views
 from digit_recognizer.training.distribute import save_trained, train
 from digit_recognizer.training.hardware import cpu_kind
 from digit_recognizer.training.inputs import load_split_data, parse_training_paths
@@ -31,7 +32,8 @@ def main() -> None:
         keras, build_model, data, params, params.lr_decay, params.max_epoch_rows, paths.live
     )
     # its float32 numbers differ between kinds of CPU (docs/results.md#which-cpu): say which
-    save_trained(paths.model.stem, trained, data, paths, SECTION, {"cpu": cpu_kind()})
+    views = Views(params.tta, params.tta_seed)
+    save_trained(paths.model.stem, trained, data, paths, SECTION, {"cpu": cpu_kind()}, views)
 
 
 if __name__ == "__main__":

@@ -16,9 +16,8 @@ import pandas as pd
 from digit_recognizer.data.bundled import split_bundled
 from digit_recognizer.data.formats import IMAGE_SIDE, N_PIXELS, PIXEL_COLUMNS, TRAIN_HEADER
 from digit_recognizer.data.kaggle_csv import write_digits
+from digit_recognizer.data.transforms import random_moves, turned_and_shifted
 
-MAX_SHIFT = 2  # pixels, each way
-MAX_DEGREES = 10.0  # rotation, each way
 CHUNK_ROWS = 4096  # images transformed at a time (bounds memory)
 THREADS = min(4, os.cpu_count() or 1)  # chunks transformed at once: scipy and numpy free the GIL
 
@@ -28,33 +27,21 @@ def varied_copies(
 ) -> tuple[np.ndarray, np.ndarray]:
     """`count` new uint8 images, each a source image turned by a random angle and shifted.
 
-    Every source image is used about equally often, each time with its own rotation (uniform
-    within +-MAX_DEGREES, bilinear) and whole-pixel shift (within +-MAX_SHIFT per axis).
+    Every source image is used about equally often, each time with its own rotation and
+    whole-pixel shift (transforms.py: bilinear, within +-10 degrees and +-2 pixels per axis).
     Returns (images (count, 784), index of each image's source).
     """
-    from scipy import ndimage  # imported only by the source that needs it
-
     sources = rng.permutation(np.resize(np.arange(len(pixels)), count))
-    angles = np.deg2rad(rng.uniform(-MAX_DEGREES, MAX_DEGREES, count)).astype(np.float32)
-    shifts = rng.integers(-MAX_SHIFT, MAX_SHIFT + 1, (count, 2)).astype(np.float32)
-    centre = (IMAGE_SIDE - 1) / 2
-    rows, cols = np.mgrid[:IMAGE_SIDE, :IMAGE_SIDE].astype(np.float32) - centre
+    radians, shifts = random_moves(count, rng)
     images = pixels.reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
     out = np.empty((count, N_PIXELS), dtype=np.uint8)
 
     def transform(start: int) -> None:
         """Rows start..start+CHUNK_ROWS of `out`, from the random draws made above."""
         part = slice(start, min(start + CHUNK_ROWS, count))
-        cos, sin = (f(angles[part])[:, None, None] for f in (np.cos, np.sin))
-        # each output pixel reads the source at the inverse shift, then the inverse rotation
-        y = rows - shifts[part, 0, None, None]
-        x = cols - shifts[part, 1, None, None]
-        batch = np.broadcast_to(np.arange(len(cos), dtype=np.float32)[:, None, None], y.shape)
-        coords = [batch, cos * y - sin * x + centre, sin * y + cos * x + centre]
-        moved = ndimage.map_coordinates(
-            images[sources[part]].astype(np.float32), coords, order=1, mode="grid-constant"
-        )
-        out[part] = np.clip(np.rint(moved), 0, 255).reshape(len(cos), N_PIXELS)
+        source = images[sources[part]].astype(np.float32)
+        moved = turned_and_shifted(source, radians[part], shifts[part])
+        out[part] = np.clip(np.rint(moved), 0, 255).reshape(len(moved), N_PIXELS)
 
     with ThreadPoolExecutor(THREADS) as pool:
         list(pool.map(transform, range(0, count, CHUNK_ROWS)))  # list(): re-raise any error

@@ -6,12 +6,12 @@ from typing import Any, Literal
 
 from digit_recognizer.data.formats import IMAGE_SIDE, N_CLASSES
 from digit_recognizer.models.entry import Model
-from digit_recognizer.models.network import ACTIVATIONS, DistributedFitParams, compile_model
+from digit_recognizer.models.network import ACTIVATIONS, CnnFitParams, compile_model
 from digit_recognizer.params.fields import Count, Counts, Fraction, section
 
 
 @section
-class CnnParams(DistributedFitParams):
+class CnnParams(CnnFitParams):
     filters: Counts  # one convolution block per entry
     kernel_size: Count
     conv_activation: Literal[ACTIVATIONS] | None  # null: the notebook's (none)

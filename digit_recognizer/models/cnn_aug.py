@@ -9,12 +9,12 @@ from pydantic import Field
 from digit_recognizer.data.formats import IMAGE_SIDE, N_CLASSES
 from digit_recognizer.models.batch_norm import fused_batch_normalization
 from digit_recognizer.models.entry import Model
-from digit_recognizer.models.network import DistributedFitParams, compile_model
+from digit_recognizer.models.network import CnnFitParams, compile_model
 from digit_recognizer.params.fields import Count, Counts, Fraction, section
 
 
 @section
-class CnnAugParams(DistributedFitParams):
+class CnnAugParams(CnnFitParams):
     filters: Counts  # one block per entry, its convolutions' filters
     convs_per_block: Count  # 3x3 convolutions (batch norm, relu) per block
     pooling: Literal["max", "strided"]  # a block's end: 2x2 max-pool | stride-2 conv

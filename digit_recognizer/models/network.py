@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
 
 from digit_recognizer.params.fields import Count, Positive, Seed, section
 
@@ -33,6 +35,16 @@ class DistributedFitParams(KerasFitParams):
 
     distribute: Literal[STRATEGIES]
     cpu_replicas: Count  # mirrored without a GPU: logical CPU devices made
+
+
+@section
+class CnnFitParams(DistributedFitParams):
+    """DistributedFitParams plus test-time augmentation, for the networks of 28x28 images:
+    their validation and test probabilities average the plain digits and `tta` views, each
+    turned and shifted a little (predict/tta.py), the same views for every digit."""
+
+    tta: Annotated[int, Field(ge=0)]  # views besides the plain digits; 0: none
+    tta_seed: Seed  # which views
 
 
 def compile_model(keras: Any, model: Any, params: KerasFitParams) -> Any:

@@ -68,15 +68,21 @@ def load_keras_model(path: Path) -> Any:
 
 
 def keras_classifier(path: Path) -> Classifier:
-    """A Keras model taking the 784 pixels in any shape ((N, 784) or (N, 28, 28, 1))."""
-    from digit_recognizer.training.outputs import predict_proba
+    """A Keras model taking the 784 pixels in any shape ((N, 784) or (N, 28, 28, 1)), with
+    the test-time augmentation its file records (training/outputs.py), as in the pipeline."""
+    from digit_recognizer.predict.tta import averaged_proba
+    from digit_recognizer.training.outputs import predict_proba, saved_views
 
     model = load_keras_model(path)
     shape = tuple(model.inputs[0].shape[1:])
+    views = saved_views(path)
 
     def classify(images: np.ndarray) -> np.ndarray:
         x = images.reshape(len(images), *shape).astype(np.float32)
-        return predict_proba(model, x, batch_size=max(1, min(512, len(x))))
+        batch = max(1, min(512, len(x)))
+        return averaged_proba(
+            lambda rows, transform: predict_proba(model, rows, batch, transform), x, views
+        )
 
     return classify
 

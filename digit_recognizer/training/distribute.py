@@ -24,6 +24,7 @@ import pandas as pd
 
 from digit_recognizer.console import PipelineError, log
 from digit_recognizer.models.network import DistributedFitParams
+from digit_recognizer.predict.tta import NO_VIEWS, Views
 from digit_recognizer.training.fit import fit
 from digit_recognizer.training.inputs import SplitData, TrainingPaths
 from digit_recognizer.training.outputs import save_keras_model, save_keras_outputs
@@ -157,10 +158,12 @@ def save_trained(
     paths: TrainingPaths,
     section: str,
     extra_metrics: dict[str, Any] | None = None,
+    views: Views = NO_VIEWS,
 ) -> None:
-    """The chief (or the only process) writes the stage's outputs (outputs.py), its metrics
-    with `extra_metrics`; with `distribute` other than none, they also record the strategy and
-    how many replicas and workers trained the model.
+    """The chief (or the only process) writes the stage's outputs (outputs.py): its metrics
+    with `extra_metrics`, its predictions with test-time augmentation's `views`. With
+    `distribute` other than none, the metrics also record the strategy and how many replicas
+    and workers trained the model.
 
     Another worker writes nothing, unless DIGITS_WORKER_MODELS names a folder: it then
     saves its model there as NAME-worker-INDEX.keras. With multi_worker, every worker then
@@ -177,7 +180,7 @@ def save_trained(
                 "replicas": trained.replicas,
                 "workers": trained.workers,
             }
-        save_keras_outputs(name, trained.model, data, trained.history, paths, section, extra)
+        save_keras_outputs(name, trained.model, data, trained.history, paths, section, extra, views)
     elif folder:
         save_keras_model(trained.model, Path(folder) / f"{name}-{task_type}-{index}.keras")
     if trained.strategy is not None:

@@ -8,6 +8,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +25,19 @@ from digit_recognizer.files import (
     temporary_prefix,
     zip_member,
 )
+from digit_recognizer.predict.tta import NO_VIEWS, Views, averaged_proba
 from digit_recognizer.training.inputs import SplitData, TrainingPaths, save_timings
 
 CHUNK_BYTES = 1 << 20
+Transform = Callable[[np.ndarray], np.ndarray]
+TTA_KEY = "test_time_augmentation"  # in a .keras file's metadata.json: its Views
 
 
-def predict_proba(model: Any, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
-    """Class probabilities (N, 10) as float32, predicted batch by batch.
+def predict_proba(
+    model: Any, x: np.ndarray, batch_size: int = 512, transform: Transform | None = None
+) -> np.ndarray:
+    """Class probabilities (N, 10) as float32, predicted batch by batch, each batch's digits
+    first passed through `transform` if given (a view of test-time augmentation).
 
     `model.predict(x)` first copies all of `x` into one tensor; batches read from the
     memory-mapped array need no such copy. A short last batch is padded with blank rows, so
@@ -40,7 +47,8 @@ def predict_proba(model: Any, x: np.ndarray, batch_size: int = 512) -> np.ndarra
     batch = np.zeros((batch_size, *x.shape[1:]), dtype=np.float32)
     for start in range(0, len(x), batch_size):
         rows = min(batch_size, len(x) - start)
-        batch[:rows] = read_rows(x, start, rows)
+        read = read_rows(x, start, rows)
+        batch[:rows] = read if transform is None else transform(read)
         batch[rows:] = 0
         proba[start : start + rows] = np.asarray(model.predict_on_batch(batch))[:rows]
     return proba
@@ -64,13 +72,15 @@ def read_rows(x: np.ndarray, start: int, rows: int) -> np.ndarray:
     return flat.reshape(rows, *x.shape[1:])
 
 
-def save_keras_model(model: Any, path: Path) -> None:
+def save_keras_model(model: Any, path: Path, views: Views = NO_VIEWS) -> None:
     """Save a `.keras` file atomically and deterministically, without holding it in memory.
 
     The same weights give the same bytes: zip members carry a fixed timestamp, and the
-    save date Keras puts in metadata.json is left out. `model.save("x.keras")` would also
-    build the weights file in memory first; saving unzipped to a folder and streaming those
-    files into the zip, as Keras does, gives the same format.
+    save date Keras puts in metadata.json is left out. Test-time augmentation's `views`, if
+    any, are added there (TTA_KEY), for whoever predicts with the file; Keras ignores them.
+    `model.save("x.keras")` would also build the weights file in memory first; saving
+    unzipped to a folder and streaming those files into the zip, as Keras does, gives the
+    same format.
     """
     with (
         atomic_paths(path) as (tmp,),
@@ -82,6 +92,8 @@ def save_keras_model(model: Any, path: Path) -> None:
             raise _as_os_error(err, path) from err
         metadata = Path(folder) / "metadata.json"
         undated = {k: v for k, v in json.loads(metadata.read_text()).items() if k != "date_saved"}
+        if views.count:
+            undated[TTA_KEY] = views.as_json()
         metadata.write_text(json.dumps(undated))
         config = Path(folder) / "config.json"
         config.write_text(json.dumps(_numbered_shared_objects(json.loads(config.read_text()))))
@@ -91,6 +103,14 @@ def save_keras_model(model: Any, path: Path) -> None:
                     member = zip_member(file.relative_to(folder).as_posix())
                     with open(file, "rb") as source, archive.open(member, "w") as target:
                         shutil.copyfileobj(source, target, CHUNK_BYTES)
+
+
+def saved_views(path: Path) -> Views:
+    """The test-time augmentation views a `.keras` file records (none if it records none)."""
+    with zipfile.ZipFile(path) as archive:
+        metadata = json.loads(archive.read("metadata.json"))
+    found = metadata.get(TTA_KEY)
+    return NO_VIEWS if found is None else Views(int(found["count"]), int(found["seed"]))
 
 
 def _as_os_error(err: RuntimeError, path: Path) -> Exception:
@@ -139,20 +159,27 @@ def save_keras_outputs(
     paths: TrainingPaths,
     section: str,
     extra_metrics: dict[str, Any] | None = None,
+    views: Views = NO_VIEWS,
 ) -> None:
     """Write a trained network's model, probabilities and metrics JSON (DVCLive wrote its
-    per-epoch metrics while it trained); nothing
-    if its loss diverged (the params' `section` is named in that error).
+    per-epoch metrics while it trained); nothing if its loss diverged (the params' `section`
+    is named in that error).
 
-    The metrics record the precision the network was trained in, then `extra_metrics`. The
-    model is saved before predicting: saving needs extra memory for a while, and this order
-    keeps the stage's peak RSS lower.
+    The validation and test probabilities average the plain digits and test-time
+    augmentation's `views` (none by default), which the model file records too. The metrics
+    record the precision the network was trained in, then `extra_metrics`. The model is saved
+    before predicting: saving needs extra memory for a while, and this order keeps the
+    stage's peak RSS lower.
     """
     check_converged(history, section)
-    save_keras_model(model, paths.model)
-    val_proba = predict_proba(model, data.x("val"))
+    save_keras_model(model, paths.model, views)
+
+    def predict(x: np.ndarray, transform: Transform | None) -> np.ndarray:
+        return predict_proba(model, x, transform=transform)
+
+    val_proba = averaged_proba(predict, data.x("val"), views)
     accuracy, loss = accuracy_and_loss(data.y_val, val_proba)
-    save_predictions(paths.predictions, val_proba, predict_proba(model, data.x("test")))
+    save_predictions(paths.predictions, val_proba, averaged_proba(predict, data.x("test"), views))
     save_json(
         paths.metrics,
         {

@@ -345,6 +345,36 @@ def test_augmentation_is_inactive_at_prediction(keras_runs, prepared: Path) -> N
     np.testing.assert_array_equal(model.predict(x_val, verbose=0), model.predict(x_val, verbose=0))
 
 
+def test_test_time_augmentation_averages_fixed_views(
+    keras_runs, prepared: Path, tmp_path: Path
+) -> None:
+    """`tta: 2`: the same training (the same weights), then each saved probability is the mean
+    over the plain digit and two fixed views of it; the model file records the views, and
+    `digits predict`'s loader applies them."""
+    from digit_recognizer.predict.loading import keras_classifier
+    from digit_recognizer.predict.tta import Views, moved
+
+    runner = StageRunner(tmp_path)
+    runner.params(train_cnn__tta=2, train_cnn__tta_seed=5)
+    runner("train_cnn", *training_args(prepared, "cnn", "images"))
+    plain, path = keras_runs["cnn"][0], tmp_path / "models" / "cnn.keras"
+    bundles = [zipfile.ZipFile(folder / "models" / "cnn.keras") for folder in (plain, tmp_path)]
+    assert bundles[0].read("model.weights.h5") == bundles[1].read("model.weights.h5")
+    metadata = json.loads(bundles[1].read("metadata.json"))
+    assert metadata["test_time_augmentation"] == {"count": 2, "seed": 5}
+    assert "test_time_augmentation" not in json.loads(bundles[0].read("metadata.json"))
+
+    model = keras_backend(0).models.load_model(path)
+    x_val = np.load(prepared / "features" / "images" / "val.npy")
+    views = [x_val] + [moved(x_val, r, s) for r, s in Views(2, 5).moves()]
+    by_hand = np.mean([model.predict(x, verbose=0) for x in views], axis=0)
+    saved = check_predictions(tmp_path, "cnn", prepared)
+    np.testing.assert_allclose(saved["val"], by_hand, atol=1e-5)
+    with np.load(plain / "predictions" / "cnn.npz") as untouched:
+        assert not np.allclose(saved["val"], untouched["val"], atol=1e-4)
+    np.testing.assert_allclose(keras_classifier(path)(x_val), saved["val"], atol=1e-5)
+
+
 def test_seed_argument_replaces_the_params_seed(keras_runs, prepared: Path, tmp_path: Path):
     """dvc.yaml's matrix passes `--seed`: with it, train_cnn_aug.seed is not used."""
     runner = StageRunner(tmp_path)
