@@ -7,6 +7,7 @@ from digit_recognizer.models.cnn import CnnParams, build_model
 from digit_recognizer.params.reading import read_params
 from digit_recognizer.predict.tta import Views
 from digit_recognizer.training.distribute import save_trained, train
+from digit_recognizer.training.fit import full_refit
 from digit_recognizer.training.inputs import load_split_data, parse_training_paths
 from digit_recognizer.training.keras_setup import keras_backend
 
@@ -17,9 +18,10 @@ def main() -> None:
     data = load_split_data(paths.features, paths.split)
 
     keras = keras_backend(params.seed, params.precision, "cnn")
+    refit = full_refit(keras, build_model, data, params, "train_cnn")  # None: refit_full off
     trained = train(keras, build_model, data, params, live=paths.live)  # where `distribute` says
     views = Views(params.tta, params.tta_seed)
-    save_trained("cnn", trained, data, paths, "train_cnn", views=views)
+    save_trained("cnn", trained, data, paths, "train_cnn", views=views, refit=refit)
 
 
 if __name__ == "__main__":

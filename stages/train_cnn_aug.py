@@ -13,6 +13,7 @@ from digit_recognizer.models.cnn_aug import CnnAugParams, build_model
 from digit_recognizer.params.reading import read_params
 from digit_recognizer.predict.tta import Views
 from digit_recognizer.training.distribute import save_trained, train
+from digit_recognizer.training.fit import full_refit
 from digit_recognizer.training.hardware import cpu_kind
 from digit_recognizer.training.inputs import load_split_data, parse_training_paths
 from digit_recognizer.training.keras_setup import keras_backend
@@ -28,12 +29,12 @@ def main() -> None:
     data = load_split_data(paths.features, paths.split, params.max_epoch_val_rows)
 
     keras = keras_backend(params.seed, params.precision, "cnn_aug")
-    trained = train(
-        keras, build_model, data, params, params.lr_decay, params.max_epoch_rows, paths.live
-    )
+    schedule = (params.lr_decay, params.max_epoch_rows)
+    refit = full_refit(keras, build_model, data, params, SECTION, *schedule)  # None: off
+    trained = train(keras, build_model, data, params, *schedule, paths.live)
     # its float32 numbers differ between kinds of CPU (docs/results.md#which-cpu): say which
-    views = Views(params.tta, params.tta_seed)
-    save_trained(paths.model.stem, trained, data, paths, SECTION, {"cpu": cpu_kind()}, views)
+    extra, views = {"cpu": cpu_kind()}, Views(params.tta, params.tta_seed)
+    save_trained(paths.model.stem, trained, data, paths, SECTION, extra, views, refit)
 
 
 if __name__ == "__main__":

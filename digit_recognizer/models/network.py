@@ -27,6 +27,7 @@ class KerasFitParams:
     jit_compile: bool
     steps_per_execution: Count
     precision: Literal[PRECISIONS]  # auto: mixed_bfloat16 where it pays
+    refit_full: bool  # then train again on every sampled row for the model and test predictions
 
 
 @section

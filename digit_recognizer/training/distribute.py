@@ -27,7 +27,7 @@ from digit_recognizer.models.network import DistributedFitParams
 from digit_recognizer.predict.tta import NO_VIEWS, Views
 from digit_recognizer.training.fit import fit
 from digit_recognizer.training.inputs import SplitData, TrainingPaths
-from digit_recognizer.training.outputs import save_keras_model, save_keras_outputs
+from digit_recognizer.training.outputs import Refit, save_keras_model, save_keras_outputs
 from digit_recognizer.training.worker_loop import fit_across_workers
 
 TF_CONFIG = "TF_CONFIG"
@@ -159,9 +159,11 @@ def save_trained(
     section: str,
     extra_metrics: dict[str, Any] | None = None,
     views: Views = NO_VIEWS,
+    refit: Refit | None = None,
 ) -> None:
     """The chief (or the only process) writes the stage's outputs (outputs.py): its metrics
-    with `extra_metrics`, its predictions with test-time augmentation's `views`. With
+    with `extra_metrics`, its predictions with test-time augmentation's `views`, its model
+    and test predictions from `refit` with refit_full (training/fit.py: full_refit). With
     `distribute` other than none, the metrics also record the strategy and how many replicas
     and workers trained the model.
 
@@ -180,7 +182,8 @@ def save_trained(
                 "replicas": trained.replicas,
                 "workers": trained.workers,
             }
-        save_keras_outputs(name, trained.model, data, trained.history, paths, section, extra, views)
+        model, history = trained.model, trained.history
+        save_keras_outputs(name, model, data, history, paths, section, extra, views, refit)
     elif folder:
         save_keras_model(trained.model, Path(folder) / f"{name}-{task_type}-{index}.keras")
     if trained.strategy is not None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import ctypes
 import math
 import time
+from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from digit_recognizer.console import log
+from digit_recognizer.console import PipelineError, log
 from digit_recognizer.models.network import KerasFitParams
 from digit_recognizer.training.inputs import SplitData
 from digit_recognizer.training.live import epoch_logger
@@ -41,18 +43,81 @@ def fit(
     of that batch; the history then ends with that epoch. Besides Keras' figures, the history
     holds each epoch's training seconds and how many digits it trained on (for the timings).
     """
-    timer = epoch_timer(params.epochs)
-    callbacks = [stop_on_nan(), timer, epoch_logger(live)]
-    if lr_decay != 1.0:
-        callbacks.insert(0, epoch_decay(params.learning_rate, lr_decay))
-    steps = epoch_steps(len(data.y_train), params, max_epoch_rows)
     # the memory-mapped training images are referenced only while they become a tensor, so
     # their pages are released once it is built
-    x, y = data.x("train"), data.y_train
+    validation = batches(*data.epoch_validation(), params.batch_size)
+    return train_epochs(
+        model, data.x("train"), data.y_train, validation, params, lr_decay, max_epoch_rows, live
+    )
+
+
+def refit_on_all_rows(
+    keras: Any,
+    build: Callable[[Any, Any], Any],
+    data: SplitData,
+    params: KerasFitParams,
+    epochs: int,
+    lr_decay: float = 1.0,
+    max_epoch_rows: int | None = None,
+) -> tuple[Any, pd.DataFrame]:
+    """A fresh network, seeded as the split run's, trained as `fit` trains, for `epochs` (the
+    split run's) on the training and validation rows together and without validation: the
+    submission's model when `refit_full` is on. Returns it and its history."""
+    keras.utils.set_random_seed(params.seed)
+    model = build(keras, params)
+    y = np.concatenate([data.y_train, data.y_val])
+    log(f"refit_full: {epochs} epochs on all {len(y)} sampled rows")
+    run = replace(params, epochs=epochs)
+    x = np.concatenate([data.x("train"), data.x("val")])
+    return model, train_epochs(model, x, y, None, run, lr_decay, max_epoch_rows, None)
+
+
+def full_refit(
+    keras: Any,
+    build: Callable[[Any, Any], Any],
+    data: SplitData,
+    params: KerasFitParams,
+    section: str,
+    lr_decay: float = 1.0,
+    max_epoch_rows: int | None = None,
+) -> Callable[[int], tuple[Any, pd.DataFrame]] | None:
+    """With `refit_full` on, what refits the network after its split run (refit_on_all_rows,
+    given the split run's epochs: outputs.Refit); None with it off. Call it before training:
+    a network trained across devices or workers (`distribute`) cannot be refit, reported now."""
+    if not params.refit_full:
+        return None
+    distribute = getattr(params, "distribute", "none")
+    if distribute != "none":
+        raise PipelineError(
+            f"params.yaml: {section}.refit_full: true needs {section}.distribute: none "
+            f"(got {distribute})"
+        )
+    return lambda epochs: refit_on_all_rows(
+        keras, build, data, params, epochs, lr_decay, max_epoch_rows
+    )
+
+
+def train_epochs(
+    model: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    validation: Any,
+    params: KerasFitParams,
+    lr_decay: float,
+    max_epoch_rows: int | None,
+    live: Path | None,
+) -> pd.DataFrame:
+    """`fit`'s loop on rows `x`, `y`, checking the `validation` batches (None: none) after
+    each epoch; the history has no validation columns without them."""
+    timer = epoch_timer(params.epochs)
+    callbacks = [stop_on_nan(), timer, *([epoch_logger(live)] if live else [])]
+    if lr_decay != 1.0:
+        callbacks.insert(0, epoch_decay(params.learning_rate, lr_decay))
+    steps = epoch_steps(len(y), params, max_epoch_rows)
     train = batches(x, y, params.batch_size, params.seed, endless=steps is not None)
     history = model.fit(
         train,
-        validation_data=batches(*data.epoch_validation(), params.batch_size),
+        validation_data=validation,
         epochs=params.epochs,
         steps_per_epoch=steps,
         shuffle=False,  # the dataset reshuffles itself each epoch
@@ -64,7 +129,7 @@ def fit(
     frame.insert(0, "epoch", np.arange(1, len(frame) + 1))
     frame["seconds"] = timer.train_seconds
     frame["images"] = len(y) if steps is None else steps * params.batch_size
-    return frame[HISTORY_COLUMNS]
+    return frame[[column for column in HISTORY_COLUMNS if column in frame]]
 
 
 def epoch_steps(rows: int, params: KerasFitParams, max_epoch_rows: int | None) -> int | None:

@@ -30,6 +30,7 @@ from digit_recognizer.training.inputs import SplitData, TrainingPaths, save_timi
 
 CHUNK_BYTES = 1 << 20
 Transform = Callable[[np.ndarray], np.ndarray]
+Refit = Callable[[int], tuple[Any, pd.DataFrame]]  # epochs -> a network trained on every row
 TTA_KEY = "test_time_augmentation"  # in a .keras file's metadata.json: its Views
 
 
@@ -52,6 +53,11 @@ def predict_proba(
         batch[rows:] = 0
         proba[start : start + rows] = np.asarray(model.predict_on_batch(batch))[:rows]
     return proba
+
+
+def predictor(model: Any) -> Callable[[np.ndarray, Transform | None], np.ndarray]:
+    """`predict_proba` of `model`, as test-time augmentation's `averaged_proba` calls it."""
+    return lambda x, transform: predict_proba(model, x, transform=transform)
 
 
 def read_rows(x: np.ndarray, start: int, rows: int) -> np.ndarray:
@@ -160,26 +166,32 @@ def save_keras_outputs(
     section: str,
     extra_metrics: dict[str, Any] | None = None,
     views: Views = NO_VIEWS,
+    refit: Refit | None = None,
 ) -> None:
     """Write a trained network's model, probabilities and metrics JSON (DVCLive wrote its
     per-epoch metrics while it trained); nothing if its loss diverged (the params' `section`
     is named in that error).
 
     The validation and test probabilities average the plain digits and test-time
-    augmentation's `views` (none by default), which the model file records too. The metrics
-    record the precision the network was trained in, then `extra_metrics`. The model is saved
-    before predicting: saving needs extra memory for a while, and this order keeps the
-    stage's peak RSS lower.
+    augmentation's `views` (none by default), which the model file records too. With
+    `refit` (refit_full), the metrics and validation probabilities are the split run's, and
+    the model saved and its test probabilities are those of the network `refit` trains on
+    every row for as many epochs. The metrics record the precision the network was trained
+    in, then `extra_metrics`. The model is saved before predicting when it can be: saving
+    needs extra memory for a while, and this order keeps the stage's peak RSS lower.
     """
     check_converged(history, section)
-    save_keras_model(model, paths.model, views)
-
-    def predict(x: np.ndarray, transform: Transform | None) -> np.ndarray:
-        return predict_proba(model, x, transform=transform)
-
-    val_proba = averaged_proba(predict, data.x("val"), views)
+    if refit is None:
+        save_keras_model(model, paths.model, views)
+    val_proba = averaged_proba(predictor(model), data.x("val"), views)
     accuracy, loss = accuracy_and_loss(data.y_val, val_proba)
-    save_predictions(paths.predictions, val_proba, averaged_proba(predict, data.x("test"), views))
+    submitted = model
+    if refit is not None:
+        submitted, refit_history = refit(len(history))
+        check_converged(refit_history, section)
+        save_keras_model(submitted, paths.model, views)
+    test_proba = averaged_proba(predictor(submitted), data.x("test"), views)
+    save_predictions(paths.predictions, val_proba, test_proba)
     save_json(
         paths.metrics,
         {
@@ -188,6 +200,7 @@ def save_keras_outputs(
             "params": int(model.count_params()),
             "epochs": len(history),
             "precision": model.dtype_policy.name,
+            **({"refit_full": True} if refit else {}),
             **(extra_metrics or {}),
         },
     )

@@ -375,6 +375,45 @@ def test_test_time_augmentation_averages_fixed_views(
     np.testing.assert_allclose(keras_classifier(path)(x_val), saved["val"], atol=1e-5)
 
 
+@pytest.mark.parametrize(("name", "kind"), [("mlp", "flat"), ("cnn_aug", "images")])
+def test_refit_full_trains_again_on_every_row_for_the_submission(
+    keras_runs, prepared: Path, tmp_path: Path, name: str, kind: str
+) -> None:
+    """`refit_full: true`: the metrics, the per-epoch history and the validation probabilities
+    are the split run's; the model file and the test probabilities come from a network
+    trained as many epochs on the training and validation rows together."""
+    runner = StageRunner(tmp_path)
+    runner.params(**{f"train_{name}__refit_full": True, f"train_{name}__steps_per_execution": 1})
+    result = runner(f"train_{name}", *training_args(prepared, name, kind), DIGITS_QUIET=None)
+    epochs = TINY_PARAMS[f"train_{name}"]["epochs"]
+    rows = sum(len(np.load(prepared / "split" / f"y_{part}.npy")) for part in ("train", "val"))
+    assert f"refit_full: {epochs} epochs on all {rows} sampled rows" in result.stdout.splitlines()
+
+    split = keras_runs[name][0]  # the same params without refit_full
+    metrics = read_json(tmp_path / "metrics" / f"{name}.json")
+    assert metrics == read_json(split / "metrics" / f"{name}.json") | {"refit_full": True}
+    pd.testing.assert_frame_equal(history_frame(tmp_path, name), history_frame(split, name))
+    refit = check_predictions(tmp_path, name, prepared)
+    with np.load(split / "predictions" / f"{name}.npz") as plain:
+        np.testing.assert_array_equal(refit["val"], plain["val"])
+        assert not np.allclose(refit["test"], plain["test"], atol=1e-3)
+    model = keras_backend(0).models.load_model(tmp_path / "models" / f"{name}.keras")
+    x_test = np.load(prepared / "features" / kind / "test.npy")
+    np.testing.assert_allclose(model.predict(x_test, verbose=0), refit["test"], atol=1e-5)
+
+
+def test_refit_full_needs_one_device(prepared: Path, tmp_path: Path) -> None:
+    """A network trained across devices cannot be refit: one line before any training."""
+    runner = StageRunner(tmp_path)
+    runner.params(train_cnn__refit_full=True, train_cnn__distribute="mirrored")
+    result = runner("train_cnn", *training_args(prepared, "cnn", "images"), ok=None)
+    assert stage_error(result, "train_cnn") == (
+        "params.yaml: train_cnn.refit_full: true needs train_cnn.distribute: none (got mirrored)"
+    )
+    assert result.stdout == ""
+    assert not (tmp_path / "models").exists()
+
+
 def test_seed_argument_replaces_the_params_seed(keras_runs, prepared: Path, tmp_path: Path):
     """dvc.yaml's matrix passes `--seed`: with it, train_cnn_aug.seed is not used."""
     runner = StageRunner(tmp_path)
