@@ -20,7 +20,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 RSS_LIMIT_MB = 1500.0  # 1.5 GB, per stage
-FULL_LIMIT_SECONDS = 60 * 60  # the Kaggle-scale experiment, every model (strong CNN: 30 passes)
+# the Kaggle-scale experiment, every model: what full strength needs (three strong CNNs of 30
+# full passes each, 65 min measured on the AMD EPYC) and room for these machines' speed noise
+FULL_LIMIT_SECONDS = 70 * 60
 FULL_NOTEBOOK_LIMIT_SECONDS = 8 * 60  # its notebook models' part
 CNN_GOAL = {True: 3.0, False: 1.4}  # CNN images/s over the script's: with AMX, without
 NETWORK_TITLES = {"mlp": "dense net", "cnn": "CNN", "cnn_aug": "strong CNN"}
