@@ -48,8 +48,9 @@ COMBINATIONS = (("split", "plain"), ("split", "tta"), ("refit", "plain"), ("refi
 
 
 def base_and_seed(name: str) -> tuple[str, int | None]:
-    """cnn_aug_s2 -> (cnn_aug, 2): an extra seed of dvc.yaml's matrix stage; else (name, None)."""
-    found = re.fullmatch(r"(cnn_aug)_s(\d+)", name)
+    """cnn_aug_s2 -> (cnn_aug, 2): the network with another seed (for cnn_aug, as dvc.yaml's
+    matrix stage trains it); cnn -> (cnn, None), its params' seed."""
+    found = re.fullmatch(r"(cnn_aug|cnn|mlp)_s(\d+)", name)
     return (found.group(1), int(found.group(2))) if found else (name, None)
 
 
@@ -163,7 +164,9 @@ def main() -> None:
         "--project", type=Path, required=True, help="a project after its data stages"
     )
     parser.add_argument("--out", type=Path, required=True, help="folder for NAME.npz and table.md")
-    parser.add_argument("--networks", nargs="+", default=list(NETWORKS), choices=NETWORKS)
+    parser.add_argument(
+        "--networks", nargs="+", default=list(NETWORKS), help="NAME or NAME_sSEED (another seed)"
+    )
     parser.add_argument("--tta", type=int, default=8, help="views besides the plain digit")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # the child process: train this one
     args = parser.parse_args()
