@@ -26,11 +26,11 @@ import re
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: machine
 from machine import cpu_model  # noqa: E402
@@ -41,7 +41,8 @@ sys.path.insert(0, str(REPO))
 from digit_recognizer.data.predictions import weighted_mean  # noqa: E402
 from digit_recognizer.data.submission import read_answer_labels  # noqa: E402
 from digit_recognizer.files import load_array  # noqa: E402
-from digit_recognizer.models.ensemble import greedy_picks  # noqa: E402
+from digit_recognizer.models.ensemble import EnsembleParams, weights_of  # noqa: E402
+from digit_recognizer.params.reading import read_params  # noqa: E402
 
 NETWORKS = ("cnn", "mlp", "cnn_aug", "cnn_aug_s2", "cnn_aug_s3")
 COMBINATIONS = (("split", "plain"), ("split", "tta"), ("refit", "plain"), ("refit", "tta"))
@@ -56,10 +57,8 @@ def base_and_seed(name: str) -> tuple[str, int | None]:
 
 def train_one(project: Path, name: str, tta: int, out: Path) -> None:
     """Train `name` as its stage does, split then refit, and save its probabilities to `out`."""
-    from dataclasses import replace
     from importlib import import_module
 
-    from digit_recognizer.params.reading import read_params
     from digit_recognizer.predict.tta import NO_VIEWS, Views, averaged_proba
     from digit_recognizer.training.fit import fit, refit_on_all_rows
     from digit_recognizer.training.inputs import load_split_data
@@ -136,8 +135,8 @@ def table(project: Path, out: Path, names: list[str], tta: int) -> str:
             f"| {name} | {' | '.join(cells)} | {int(arrays['epochs'])}, "
             f"{float(arrays['minutes'])} ({check}) |"
         )
-    candidates = yaml.safe_load((project / "params.yaml").read_text())["ensemble"]
-    members = [name for name in candidates["models"] if name in results]
+    ensemble = read_params(EnsembleParams, "ensemble")  # params.yaml of the project (cwd)
+    members = [name for name in ensemble.models if name in results]
     for selection in ("mean", "greedy"):
         cells = []
         for fit, views in COMBINATIONS:
@@ -146,11 +145,7 @@ def table(project: Path, out: Path, names: list[str], tta: int) -> str:
                 continue
             vals = [results[m][f"split_{views}_val"] for m in members]
             tests = [results[m][f"{fit}_{views}_test"] for m in members]
-            weights = (
-                [1] * len(members)
-                if selection == "mean"
-                else greedy_picks(vals, y_val, candidates["rounds"])
-            )
+            weights = weights_of(replace(ensemble, selection=selection), vals, y_val)
             kept = ", ".join(f"{m} x{w}" for m, w in zip(members, weights, strict=True) if w)
             cell = scored(weighted_mean(vals, weights), weighted_mean(tests, weights))
             cells.append(cell if selection == "mean" else f"{cell}: {kept}")
@@ -193,6 +188,7 @@ def main() -> None:
                 ],
                 check=True,
             )
+    os.chdir(project)  # params.yaml
     report = table(project, out, args.networks, args.tta)
     header = f"CPU: {cpu_model()}; project {project}\n\nanswer-key errors (validation accuracy)\n\n"
     (out / "table.md").write_text(header + report + "\n")
