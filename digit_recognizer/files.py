@@ -5,11 +5,11 @@ from __future__ import annotations
 import glob
 import json
 import os
+import secrets
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +18,6 @@ import pandas as pd
 
 from digit_recognizer.console import PipelineError
 
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _current_umask()
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold
 
 
@@ -38,17 +30,12 @@ def atomic_paths(*paths: Path) -> Iterator[list[Path]]:
     could not remove are removed by the next write of the same output. An OSError that names
     no file (a write that found the disk full) is raised again naming the output.
     """
-    temps = []
-    try:
+    with ExitStack() as stack:
+        temps = []
         for path in paths:
             path.parent.mkdir(parents=True, exist_ok=True)
             remove_leftovers(path)
-            fd, tmp = tempfile.mkstemp(
-                dir=path.parent, prefix=temporary_prefix(path), suffix=path.suffix
-            )
-            os.close(fd)
-            os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs get the usual mode
-            temps.append(Path(tmp))
+            temps.append(stack.enter_context(temporary_beside(path)))
         try:
             yield temps
         except OSError as err:
@@ -59,9 +46,40 @@ def atomic_paths(*paths: Path) -> Iterator[list[Path]]:
             raise
         for tmp, path in zip(temps, paths, strict=True):
             os.replace(tmp, path)
+
+
+@contextmanager
+def temporary_beside(path: Path, folder: bool = False) -> Iterator[Path]:
+    """A new, empty temporary file (or folder) beside `path`, named as its temporaries, with
+    the usual mode, and removed when the block ends, however it ends.
+
+    Its name is recorded before it is made, so a SIGTERM or Ctrl-C landing just after it is
+    made still removes it (with `tempfile`, it could land before the name is returned).
+    """
+    suffix = "" if folder else path.suffix
+    made: Path | None = None
+    try:
+        while made is None:
+            made = path.parent / f"{temporary_prefix(path)}{secrets.token_hex(6)}{suffix}"
+            try:
+                if folder:
+                    made.mkdir()
+                else:
+                    os.close(os.open(made, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            except FileExistsError:  # someone else's: draw another name
+                made = None
+        yield made
     finally:
-        for tmp in temps:
-            tmp.unlink(missing_ok=True)
+        if made is not None:
+            remove(made)
+
+
+def remove(path: Path) -> None:
+    """Remove a file or folder if it is there."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def temporary_prefix(path: Path) -> str:
@@ -72,10 +90,7 @@ def temporary_prefix(path: Path) -> str:
 def remove_leftovers(path: Path) -> None:
     """Remove the temporaries of `path` that an earlier, killed run left beside it."""
     for leftover in path.parent.glob(f"{glob.escape(temporary_prefix(path))}*"):
-        if leftover.is_dir() and not leftover.is_symlink():
-            shutil.rmtree(leftover, ignore_errors=True)
-        else:
-            leftover.unlink(missing_ok=True)
+        remove(leftover)
 
 
 def zip_member(name: str) -> zipfile.ZipInfo:

@@ -13,7 +13,6 @@ Whatever the source, the files are validated before anything in the output folde
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from digit_recognizer.data.competition_files import (
 from digit_recognizer.data.kaggle_csv import read_digits_csv
 from digit_recognizer.data.submission import SUBMISSION_HEADER, check_answers
 from digit_recognizer.data.synthetic import write_kaggle_scale
-from digit_recognizer.files import atomic_paths, remove_leftovers, save_json, temporary_prefix
+from digit_recognizer.files import atomic_paths, remove_leftovers, save_json, temporary_beside
 from digit_recognizer.kaggle.client import download_competition
 from digit_recognizer.params.reading import read_params, stage_parser
 from digit_recognizer.params.sections import FetchParams
@@ -97,10 +96,8 @@ def main() -> None:
     # removed by the next one
     args.out.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(args.out)
-    with tempfile.TemporaryDirectory(
-        dir=args.out.parent, prefix=temporary_prefix(args.out)
-    ) as scratch:
-        files = SOURCES[params.source](params, args.folder, Path(scratch))
+    with temporary_beside(args.out, folder=True) as scratch:
+        files = SOURCES[params.source](params, args.folder, scratch)
         with ThreadPoolExecutor(2) as pool:  # both files at once: pandas parses outside the GIL
             train = pool.submit(read_digits_csv, files.train, True, files.name(files.train))
             test = pool.submit(read_digits_csv, files.test, False, files.name(files.test))

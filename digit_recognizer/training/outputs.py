@@ -6,7 +6,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +21,7 @@ from digit_recognizer.evaluation.scores import accuracy_and_loss
 from digit_recognizer.files import (
     atomic_paths,
     save_json,
-    temporary_prefix,
+    temporary_beside,
     zip_member,
 )
 from digit_recognizer.predict.tta import NO_VIEWS, Views, averaged_proba
@@ -90,21 +89,21 @@ def save_keras_model(model: Any, path: Path, views: Views = NO_VIEWS) -> None:
     """
     with (
         atomic_paths(path) as (tmp,),
-        tempfile.TemporaryDirectory(dir=path.parent, prefix=temporary_prefix(path)) as folder,
+        temporary_beside(path, folder=True) as folder,
     ):
         try:
             model.save(folder, zipped=False)
         except RuntimeError as err:  # how h5py reports a failed write (a full disk, say)
             raise _as_os_error(err, path) from err
-        metadata = Path(folder) / "metadata.json"
+        metadata = folder / "metadata.json"
         undated = {k: v for k, v in json.loads(metadata.read_text()).items() if k != "date_saved"}
         if views.count:
             undated[TTA_KEY] = views.as_json()
         metadata.write_text(json.dumps(undated))
-        config = Path(folder) / "config.json"
+        config = folder / "config.json"
         config.write_text(json.dumps(_numbered_shared_objects(json.loads(config.read_text()))))
         with zipfile.ZipFile(tmp, "w") as archive:
-            for file in sorted(Path(folder).rglob("*")):
+            for file in sorted(folder.rglob("*")):
                 if file.is_file():
                     member = zip_member(file.relative_to(folder).as_posix())
                     with open(file, "rb") as source, archive.open(member, "w") as target:

@@ -183,6 +183,32 @@ def test_sigterm_during_an_atomic_write_leaves_no_temporary_file(tmp_path: Path)
     assert out.read_text() == "the earlier model"
 
 
+@pytest.mark.parametrize("folder", [False, True], ids=["file", "folder"])
+def test_sigterm_just_after_a_temporary_is_made_removes_it(tmp_path: Path, folder: bool) -> None:
+    """The stop lands in the call that made the temporary, before the call returns (as a
+    user's kill can, on a busy machine, the moment the temporary appears): it is removed."""
+    out = tmp_path / "data" / "raw"
+    out.parent.mkdir()
+    code = (
+        "import os, signal, sys; from pathlib import Path; sys.argv = ['stages/example.py']\n"
+        "from digit_recognizer.console import run\n"
+        "from digit_recognizer.files import temporary_beside\n"
+        "made = os.mkdir if {folder} else os.open\n"
+        "def stopped_once_made(*args, **kwargs):\n"
+        "    result = made(*args, **kwargs); os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    return result\n"
+        "setattr(os, made.__name__, stopped_once_made)\n"
+        "def main():\n"
+        "    with temporary_beside(Path({out!r}), folder={folder}):\n"
+        "        print('not stopped')\n"
+        "run(main)\n"
+    ).format(folder=folder, out=str(out))
+    process = run_python(code)
+    stdout, _ = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM and stdout == ""
+    assert list(out.parent.iterdir()) == []
+
+
 def test_what_a_killed_run_left_is_removed_by_the_next(tmp_path: Path) -> None:
     """SIGKILL cannot be caught: the next write of the same output removes the leftovers."""
     out = tmp_path / "models" / "model.keras"
