@@ -193,16 +193,16 @@ def test_sigterm_just_after_a_temporary_is_made_removes_it(tmp_path: Path, folde
         "import os, signal, sys; from pathlib import Path; sys.argv = ['stages/example.py']\n"
         "from digit_recognizer.console import run\n"
         "from digit_recognizer.files import temporary_beside\n"
-        "made = os.mkdir if {folder} else os.open\n"
+        f"made = os.mkdir if {folder} else os.open\n"
         "def stopped_once_made(*args, **kwargs):\n"
         "    result = made(*args, **kwargs); os.kill(os.getpid(), signal.SIGTERM)\n"
         "    return result\n"
         "setattr(os, made.__name__, stopped_once_made)\n"
         "def main():\n"
-        "    with temporary_beside(Path({out!r}), folder={folder}):\n"
+        f"    with temporary_beside(Path({str(out)!r}), folder={folder}):\n"
         "        print('not stopped')\n"
         "run(main)\n"
-    ).format(folder=folder, out=str(out))
+    )
     process = run_python(code)
     stdout, _ = process.communicate(timeout=60)
     assert process.returncode == 128 + signal.SIGTERM and stdout == ""
